@@ -1,0 +1,382 @@
+/* beeper.core: the Lua face of the transfer engine.
+ *
+ *   local c = core.client{ max_body = bytes, max_depth = n }
+ *   local id = c:start(method, url, headers, body, timeout_ms, connect_timeout_ms)
+ *   c:perform() --> running;  c:timeout() --> ms;  c:wait(ms);  c:next_done() --> id | nil
+ *   c:take(id)  --> status, value, decode_error, meta   (an HTTP answer)
+ *               --> nil, kind, message, curl_code      (no answer)
+ *               --> false                               (still running)
+ *   c:run(id)   --> as take, after driving the transfers until id is done
+ *   c:cancel(id), c:close(), c:count()
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compat.h"
+#include "decode.h"
+#include "engine.h"
+
+#define CLIENT_MT "beeper.core.client"
+#define MAX_HEADERS 64
+#define RAW_SNIPPET 512
+
+#ifndef BEEPER_VERSION
+#define BEEPER_VERSION "0.1.0"
+#endif
+
+typedef struct bp_client {
+    bp_engine engine;
+    int decoder_ref;
+    size_t max_body;
+    int closed;
+} bp_client;
+
+static bp_client *check_client(lua_State *L)
+{
+    return luaL_checkudata(L, 1, CLIENT_MT);
+}
+
+static bp_client *check_open(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    if (c->closed)
+        luaL_error(L, "beeper: client is closed");
+    return c;
+}
+
+static lua_Integer opt_integer_field(lua_State *L, int t, const char *k, lua_Integer dflt)
+{
+    lua_Integer v;
+    lua_getfield(L, t, k);
+    v = luaL_optinteger(L, -1, dflt);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int client_new(lua_State *L)
+{
+    bp_client *c;
+    lua_Integer max_body, max_depth;
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    max_body = opt_integer_field(L, 1, "max_body", 8 * 1024 * 1024);
+    max_depth = opt_integer_field(L, 1, "max_depth", 128);
+    luaL_argcheck(L, max_body > 0, 1, "max_body must be positive");
+    luaL_argcheck(L, max_depth > 0 && max_depth <= 10000, 1, "max_depth must be 1..10000");
+
+    c = lua_newuserdata(L, sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->closed = 1; /* until fully made, so __gc has nothing to undo */
+    c->decoder_ref = LUA_NOREF;
+    luaL_getmetatable(L, CLIENT_MT);
+    lua_setmetatable(L, -2);
+    c->decoder_ref = bp_decoder_new(L, (int)max_depth);
+    if (!bp_engine_init(&c->engine)) {
+        bp_engine_close(&c->engine);
+        return luaL_error(L, "beeper: curl_multi_init failed");
+    }
+    c->max_body = (size_t)max_body;
+    c->closed = 0;
+    return 1;
+}
+
+/* Shared by close() and __gc: safe to call any number of times. */
+static int client_close(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    if (!c->closed) {
+        c->closed = 1;
+        bp_engine_close(&c->engine);
+    }
+    if (c->decoder_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, c->decoder_ref);
+        c->decoder_ref = LUA_NOREF;
+    }
+    return 0;
+}
+
+static int client_tostring(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    if (c->closed)
+        lua_pushfstring(L, "beeper.core.client (closed)");
+    else
+        lua_pushfstring(L, "beeper.core.client (%d requests)", bp_engine_count(&c->engine));
+    return 1;
+}
+
+/* A header line must not smuggle a second header or end the header block. */
+static int header_ok(const char *s, size_t len)
+{
+    return strlen(s) == len && strpbrk(s, "\r\n") == NULL;
+}
+
+static int client_start(lua_State *L)
+{
+    bp_client *c = check_open(L);
+    const char *lines[MAX_HEADERS];
+    char err[128];
+    bp_spec spec;
+    long id;
+    int i;
+
+    memset(&spec, 0, sizeof spec);
+    spec.method = luaL_checkstring(L, 2);
+    spec.url = luaL_checkstring(L, 3);
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        spec.nheaders = (int)lua_rawlen(L, 4);
+        luaL_argcheck(L, spec.nheaders <= MAX_HEADERS, 4, "too many headers");
+        for (i = 0; i < spec.nheaders; i++) {
+            size_t len;
+            lua_rawgeti(L, 4, i + 1);
+            lines[i] = lua_tolstring(L, -1, &len);
+            /* Never echo the line: it may be the Authorization header. */
+            if (lines[i] == NULL || !header_ok(lines[i], len))
+                return luaL_error(L, "beeper: header %d is not a single line of text", i + 1);
+            lua_pop(L, 1); /* still referenced by the table */
+        }
+        spec.headers = lines;
+    }
+    if (!lua_isnoneornil(L, 5))
+        spec.body = luaL_checklstring(L, 5, &spec.body_len);
+    spec.timeout_ms = (long)luaL_optinteger(L, 6, 30000);
+    spec.connect_timeout_ms = (long)luaL_optinteger(L, 7, 10000);
+    spec.max_body = c->max_body;
+    if (strpbrk(spec.url, "\r\n") != NULL || strlen(spec.url) != lua_rawlen(L, 3))
+        return luaL_error(L, "beeper: URL contains CR, LF or NUL");
+
+    id = bp_engine_start(&c->engine, &spec, err, sizeof err);
+    if (id < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+}
+
+static int client_perform(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_pushinteger(L, c->closed ? 0 : bp_engine_perform(&c->engine));
+    return 1;
+}
+
+static int client_timeout(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_pushinteger(L, c->closed ? -1 : bp_engine_timeout(&c->engine));
+    return 1;
+}
+
+static int client_wait(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_Integer ms = luaL_checkinteger(L, 2);
+    if (!c->closed)
+        bp_engine_wait(&c->engine, ms < 0 ? 0 : (int)ms);
+    return 0;
+}
+
+static int client_next_done(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    long id = c->closed ? 0 : bp_engine_next_done(&c->engine);
+    if (id == 0)
+        return 0;
+    lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+}
+
+static int client_count(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_pushinteger(L, c->closed ? 0 : bp_engine_count(&c->engine));
+    return 1;
+}
+
+static int client_cancel(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    lua_pushboolean(L, !c->closed && bp_engine_cancel(&c->engine, (long)id));
+    return 1;
+}
+
+/* Pushes the results of a transfer that got no HTTP answer. */
+static int push_failure(lua_State *L, bp_client *c, bp_request *r)
+{
+    const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
+    lua_pushnil(L);
+    if (r->too_large) {
+        lua_pushliteral(L, "decode");
+        lua_pushfstring(L, "response body larger than %d bytes", (int)c->max_body);
+    } else if (r->result == CURLE_OPERATION_TIMEDOUT) {
+        lua_pushliteral(L, "timeout");
+        lua_pushstring(L, msg);
+    } else {
+        lua_pushliteral(L, "connection");
+        lua_pushstring(L, msg);
+    }
+    lua_pushinteger(L, (lua_Integer)r->result);
+    return 4;
+}
+
+static void set_text(lua_State *L, const char *k, const char *v)
+{
+    if (v[0]) {
+        lua_pushstring(L, v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+/* Pushes status, value, decode_error, meta for an HTTP answer. */
+static int push_answer(lua_State *L, bp_client *c, bp_request *r)
+{
+    int decoded = 1;
+    lua_pushinteger(L, (lua_Integer)r->status);
+    if (r->body.len == 0)
+        lua_pushnil(L);
+    else
+        decoded = bp_decode(L, c->decoder_ref, r->body.data, r->body.len);
+    if (decoded) {
+        lua_pushnil(L);
+    } else {
+        lua_pushnil(L);
+        lua_insert(L, -2); /* value nil, then the decoder's message */
+    }
+    if (!decoded || r->retry_after[0] || r->retry_after_ms[0] || r->should_retry[0]) {
+        lua_createtable(L, 0, 4);
+        set_text(L, "retry_after", r->retry_after);
+        set_text(L, "retry_after_ms", r->retry_after_ms);
+        set_text(L, "should_retry", r->should_retry);
+        if (!decoded) { /* what the server said, for the error message */
+            size_t n = r->body.len < RAW_SNIPPET ? r->body.len : RAW_SNIPPET;
+            lua_pushlstring(L, r->body.data, n);
+            lua_setfield(L, -2, "raw");
+        }
+    } else {
+        lua_pushnil(L);
+    }
+    return 4;
+}
+
+static int take(lua_State *L, bp_client *c, long id)
+{
+    bp_request *r = bp_engine_find(&c->engine, id);
+    int n;
+    if (r == NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "cancelled");
+        lua_pushliteral(L, "request was cancelled");
+        return 3;
+    }
+    if (r->state == BP_RUNNING) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    n = r->result == CURLE_OK ? push_answer(L, c, r) : push_failure(L, c, r);
+    bp_engine_release(&c->engine, r);
+    return n;
+}
+
+static int client_take(lua_State *L)
+{
+    bp_client *c = check_open(L);
+    return take(L, c, (long)luaL_checkinteger(L, 2));
+}
+
+static int client_run(lua_State *L)
+{
+    bp_client *c = check_open(L);
+    long id = (long)luaL_checkinteger(L, 2);
+    bp_request *r = bp_engine_find(&c->engine, id);
+    while (r && r->state == BP_RUNNING) {
+        long ms;
+        bp_engine_perform(&c->engine);
+        if (r->state != BP_RUNNING)
+            break;
+        ms = bp_engine_timeout(&c->engine);
+        bp_engine_wait(&c->engine, (ms < 0 || ms > 1000) ? 1000 : (int)ms);
+    }
+    return take(L, c, id);
+}
+
+static int core_sleep(lua_State *L)
+{
+    lua_Number s = luaL_checknumber(L, 1);
+    struct timespec ts;
+    if (s <= 0)
+        return 0;
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0)
+        ; /* interrupted by a signal: sleep the rest */
+    return 0;
+}
+
+static int core_now(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+static const luaL_Reg client_methods[] = {
+    {"start", client_start},
+    {"perform", client_perform},
+    {"timeout", client_timeout},
+    {"wait", client_wait},
+    {"next_done", client_next_done},
+    {"take", client_take},
+    {"run", client_run},
+    {"cancel", client_cancel},
+    {"count", client_count},
+    {"close", client_close},
+    {NULL, NULL},
+};
+
+static const luaL_Reg core_functions[] = {
+    {"client", client_new},
+    {"sleep", core_sleep},
+    {"now", core_now},
+    {NULL, NULL},
+};
+
+int luaopen_beeper_core(lua_State *L)
+{
+    static int curl_ready = 0; /* the one-time process-wide init */
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return luaL_error(L, "beeper: curl_global_init failed");
+        curl_ready = 1;
+    }
+    if (luaL_newmetatable(L, CLIENT_MT)) {
+        lua_newtable(L);
+        luaL_setfuncs(L, client_methods, 0);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, client_close);
+        lua_setfield(L, -2, "__gc");
+#if LUA_VERSION_NUM >= 504
+        lua_pushcfunction(L, client_close);
+        lua_setfield(L, -2, "__close"); /* local c <close> = ... */
+#endif
+        lua_pushcfunction(L, client_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+
+    luaL_newlib(L, core_functions);
+    lua_pushlightuserdata(L, NULL);
+    lua_setfield(L, -2, "null"); /* same value as cjson.null */
+    lua_pushliteral(L, BEEPER_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_pushstring(L, curl_version_info(CURLVERSION_NOW)->version);
+    lua_setfield(L, -2, "curl_version");
+    return 1;
+}

@@ -1,0 +1,358 @@
+/* The curl multi engine. See engine.h. */
+#define _POSIX_C_SOURCE 200809L /* strncasecmp */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define POOL_MAX 16
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    bp_request *r = userdata;
+    size_t n = size * nmemb;
+    size_t need = r->body.len + n;
+    if (need > r->max_body) {
+        r->too_large = 1;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    if (need + 1 > r->body.cap) {
+        size_t cap = r->body.cap ? r->body.cap : 4096;
+        char *p;
+        while (cap < need + 1)
+            cap *= 2;
+        p = realloc(r->body.data, cap);
+        if (p == NULL)
+            return 0;
+        r->body.data = p;
+        r->body.cap = cap;
+    }
+    memcpy(r->body.data + r->body.len, ptr, n);
+    r->body.len = need;
+    r->body.data[need] = '\0';
+    return n;
+}
+
+/* Copies the value of header line `line` into dst when its name is `name`. */
+static void capture(const char *line, size_t len, const char *name, char *dst, size_t dstlen)
+{
+    size_t nlen = strlen(name);
+    const char *v, *end = line + len;
+    size_t vlen;
+    if (len <= nlen || line[nlen] != ':' || strncasecmp(line, name, nlen) != 0)
+        return;
+    v = line + nlen + 1;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    vlen = (size_t)(end - v);
+    if (vlen >= dstlen)
+        vlen = dstlen - 1;
+    memcpy(dst, v, vlen);
+    dst[vlen] = '\0';
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+{
+    bp_request *r = userdata;
+    size_t n = size * nitems;
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        /* A new response (after a 100 Continue, say): forget the last one's. */
+        r->retry_after[0] = r->retry_after_ms[0] = r->should_retry[0] = '\0';
+        return n;
+    }
+    capture(line, n, "retry-after", r->retry_after, sizeof r->retry_after);
+    capture(line, n, "retry-after-ms", r->retry_after_ms, sizeof r->retry_after_ms);
+    capture(line, n, "x-should-retry", r->should_retry, sizeof r->should_retry);
+    return n;
+}
+
+int bp_engine_init(bp_engine *e)
+{
+    memset(e, 0, sizeof *e);
+    e->multi = curl_multi_init();
+    e->next_id = 1;
+    return e->multi != NULL;
+}
+
+static void request_free(bp_request *r)
+{
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->body.data);
+    free(r);
+}
+
+static void unlink_active(bp_engine *e, bp_request *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        e->active = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->next = r->prev = NULL;
+}
+
+static void unlink_done(bp_engine *e, bp_request *r)
+{
+    bp_request **pp = &e->done_head, *last = NULL;
+    while (*pp && *pp != r) {
+        last = *pp;
+        pp = &(*pp)->done_next;
+    }
+    if (*pp == NULL)
+        return;
+    *pp = r->done_next;
+    if (e->done_tail == r)
+        e->done_tail = last;
+    r->done_next = NULL;
+}
+
+void bp_engine_close(bp_engine *e)
+{
+    while (e->active)
+        bp_engine_cancel(e, e->active->id);
+    while (e->pool) {
+        bp_request *r = e->pool;
+        e->pool = r->next;
+        request_free(r);
+    }
+    e->pool_size = 0;
+    if (e->multi) {
+        curl_multi_cleanup(e->multi);
+        e->multi = NULL;
+    }
+}
+
+/* Takes an idle request from the pool, or makes one. */
+static bp_request *request_get(bp_engine *e)
+{
+    bp_request *r = e->pool;
+    if (r) {
+        e->pool = r->next;
+        e->pool_size--;
+        curl_easy_reset(r->easy);
+        r->body.len = 0;
+    } else {
+        r = calloc(1, sizeof *r);
+        if (r == NULL)
+            return NULL;
+        r->easy = curl_easy_init();
+        if (r->easy == NULL) {
+            free(r);
+            return NULL;
+        }
+    }
+    r->next = r->prev = r->done_next = NULL;
+    r->too_large = 0;
+    r->status = 0;
+    r->result = CURLE_OK;
+    r->errbuf[0] = r->retry_after[0] = r->retry_after_ms[0] = r->should_retry[0] = '\0';
+    return r;
+}
+
+static void request_put(bp_engine *e, bp_request *r)
+{
+    curl_slist_free_all(r->headers);
+    r->headers = NULL;
+    if (e->pool_size >= POOL_MAX || e->multi == NULL) {
+        request_free(r);
+        return;
+    }
+    if (r->body.cap > 1 << 20) { /* do not keep a huge buffer around */
+        free(r->body.data);
+        r->body.data = NULL;
+        r->body.cap = 0;
+    }
+    r->next = e->pool;
+    e->pool = r;
+    e->pool_size++;
+}
+
+static int configure(bp_request *r, const bp_spec *s)
+{
+    CURL *h = r->easy;
+    CURLcode rc = CURLE_OK;
+    int i;
+    for (i = 0; i < s->nheaders; i++) {
+        struct curl_slist *l = curl_slist_append(r->headers, s->headers[i]);
+        if (l == NULL)
+            return 0;
+        r->headers = l;
+    }
+    /* An empty "Expect:" stops curl from waiting for 100 Continue. */
+    {
+        struct curl_slist *l = curl_slist_append(r->headers, "Expect:");
+        if (l == NULL)
+            return 0;
+        r->headers = l;
+    }
+    r->max_body = s->max_body;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
+    SET(CURLOPT_URL, s->url);
+    SET(CURLOPT_PRIVATE, (void *)r);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must never carry the token elsewhere */
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    SET(CURLOPT_HTTPHEADER, r->headers);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)r);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)r);
+    SET(CURLOPT_ERRORBUFFER, r->errbuf);
+    SET(CURLOPT_TIMEOUT_MS, s->timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    if (s->body) {
+        /* Sized body: Content-Length, never chunked. */
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+        SET(CURLOPT_COPYPOSTFIELDS, s->body);
+    }
+    if (strcmp(s->method, "POST") == 0) {
+        if (s->body == NULL) {
+            SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+            SET(CURLOPT_COPYPOSTFIELDS, "");
+        }
+    } else if (strcmp(s->method, "GET") == 0) {
+        if (s->body == NULL)
+            SET(CURLOPT_HTTPGET, 1L);
+        else
+            SET(CURLOPT_CUSTOMREQUEST, "GET");
+    } else {
+        SET(CURLOPT_CUSTOMREQUEST, s->method);
+    }
+#undef SET
+    return rc == CURLE_OK;
+}
+
+long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen)
+{
+    bp_request *r;
+    CURLMcode mc;
+    if (e->multi == NULL) {
+        snprintf(err, errlen, "client is closed");
+        return -1;
+    }
+    r = request_get(e);
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!configure(r, spec)) {
+        snprintf(err, errlen, "could not configure the transfer");
+        request_put(e, r);
+        return -1;
+    }
+    mc = curl_multi_add_handle(e->multi, r->easy);
+    if (mc != CURLM_OK) {
+        snprintf(err, errlen, "%s", curl_multi_strerror(mc));
+        request_put(e, r);
+        return -1;
+    }
+    r->id = e->next_id++;
+    r->state = BP_RUNNING;
+    r->next = e->active;
+    if (e->active)
+        e->active->prev = r;
+    e->active = r;
+    return r->id;
+}
+
+/* Moves transfers curl reports as finished into the done queue. */
+static void collect(bp_engine *e)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+        bp_request *r = NULL;
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        r->result = m->data.result;
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_multi_remove_handle(e->multi, r->easy);
+        r->state = BP_DONE;
+        if (e->done_tail)
+            e->done_tail->done_next = r;
+        else
+            e->done_head = r;
+        e->done_tail = r;
+    }
+}
+
+int bp_engine_perform(bp_engine *e)
+{
+    if (e->multi == NULL)
+        return 0;
+    curl_multi_perform(e->multi, &e->running);
+    collect(e);
+    return e->running;
+}
+
+long bp_engine_timeout(bp_engine *e)
+{
+    long ms = -1;
+    if (e->multi)
+        curl_multi_timeout(e->multi, &ms);
+    return ms;
+}
+
+void bp_engine_wait(bp_engine *e, int ms)
+{
+    if (e->multi)
+        curl_multi_poll(e->multi, NULL, 0, ms, NULL);
+}
+
+long bp_engine_next_done(bp_engine *e)
+{
+    bp_request *r = e->done_head;
+    if (r == NULL)
+        return 0;
+    e->done_head = r->done_next;
+    if (e->done_head == NULL)
+        e->done_tail = NULL;
+    r->done_next = NULL;
+    return r->id;
+}
+
+bp_request *bp_engine_find(bp_engine *e, long id)
+{
+    bp_request *r;
+    for (r = e->active; r; r = r->next)
+        if (r->id == id)
+            return r;
+    return NULL;
+}
+
+void bp_engine_release(bp_engine *e, bp_request *r)
+{
+    unlink_done(e, r);
+    unlink_active(e, r);
+    request_put(e, r);
+}
+
+int bp_engine_cancel(bp_engine *e, long id)
+{
+    bp_request *r = bp_engine_find(e, id);
+    if (r == NULL)
+        return 0;
+    if (r->state == BP_RUNNING && e->multi)
+        curl_multi_remove_handle(e->multi, r->easy);
+    bp_engine_release(e, r);
+    return 1;
+}
+
+int bp_engine_count(const bp_engine *e)
+{
+    int n = 0;
+    const bp_request *r;
+    for (r = e->active; r; r = r->next)
+        n++;
+    return n;
+}

@@ -1,0 +1,194 @@
+-- A Beeper Desktop client: configuration, headers and the retry loop.
+-- The C core (and so libcurl) is loaded on the first request, not on require.
+local api = require "beeper.api"
+local errors = require "beeper.errors"
+local headers = require "beeper.headers"
+local response = require "beeper.response"
+
+local M = {}
+
+local VERSION = "0.1.0"
+M.VERSION = VERSION
+local DEFAULT_BASE_URL = "http://localhost:23373"
+
+local Client = {}
+Client.__index = Client
+M.Client = Client
+
+-- The token lives here, not on the client table, so printing or dumping a
+-- client never shows it.
+local secrets = setmetatable({}, { __mode = "k" })
+
+local function env(name)
+  local v = os.getenv(name)
+  if v == "" then return nil end
+  return v
+end
+
+local function number_option(opts, key, default, min)
+  local v = opts[key]
+  if v == nil then return default end
+  if type(v) ~= "number" or v < min then
+    error("beeper.new: " .. key .. " must be a number >= " .. min, 3)
+  end
+  return v
+end
+
+local function check_base_url(url)
+  if type(url) ~= "string" or not url:match("^https?://[^%s]+$") or url:find("[%c]") then
+    error("beeper.new: base_url must be an http:// or https:// URL", 3)
+  end
+  return (url:gsub("/+$", ""))
+end
+
+function M.new(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("beeper.new: options must be a table", 2) end
+  local token = opts.access_token
+  if token == nil then token = env("BEEPER_ACCESS_TOKEN") end
+  if token ~= nil then
+    if type(token) ~= "string" then error("beeper.new: access_token must be a string", 2) end
+    if token:find("[\r\n%z]") then
+      error("beeper.new: access_token contains CR, LF or NUL", 2) -- never echo it
+    end
+    if token == "" then token = nil end
+  end
+  local self = setmetatable({
+    base_url = check_base_url(opts.base_url or env("BEEPER_BASE_URL") or DEFAULT_BASE_URL),
+    timeout = number_option(opts, "timeout", 30, 0.001),
+    connect_timeout = number_option(opts, "connect_timeout", 10, 0.001),
+    max_retries = number_option(opts, "max_retries", 2, 0),
+    max_body = number_option(opts, "max_body", 8 * 1024 * 1024, 1),
+    max_depth = number_option(opts, "max_depth", 128, 1),
+  }, Client)
+  secrets[self] = token
+  local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
+  self._headers = headers.merge(base, opts.headers, 2)
+  self._variants = {}
+  local tree = api.tree(function() return self end)
+  for k, v in pairs(tree) do self[k] = v end
+  return self
+end
+
+function Client:__tostring()
+  return "beeper client (" .. self.base_url .. ")"
+end
+
+function Client:has_token()
+  return secrets[self] ~= nil
+end
+
+-- The C client, made on first use.
+function Client:core()
+  local c = self._core
+  if c == nil then
+    local core = require "beeper.core"
+    c = core.client { max_body = self.max_body, max_depth = self.max_depth }
+    self._core = c
+    self._user_agent = string.format("beeper-lua/%s (%s; libcurl/%s)",
+      VERSION, jit and jit.version or _VERSION, core.curl_version)
+  end
+  return c
+end
+
+-- Header lines for a call; the four common shapes are built once.
+function Client:header_lines(call)
+  local with_body = call.body ~= nil
+  local key = (call.auth and 2 or 0) + (with_body and 1 or 0)
+  local lines = self._variants[key]
+  if lines == nil or (call.opts and call.opts.headers) then
+    local list = headers.copy(self._headers)
+    headers.set(list, "Accept", "application/json")
+    headers.set(list, "User-Agent", self._user_agent)
+    if with_body then headers.set(list, "Content-Type", "application/json") end
+    if call.auth then headers.set(list, "Authorization", "Bearer " .. secrets[self]) end
+    if call.opts and call.opts.headers then
+      headers.merge(list, call.opts.headers, 4)
+      return headers.lines(list)
+    end
+    lines = headers.lines(list)
+    self._variants[key] = lines
+  end
+  return lines
+end
+
+-- Per-call settings with the client's as defaults.
+function Client:settings(call)
+  local o = call.opts or {}
+  return {
+    timeout = o.timeout or self.timeout,
+    connect_timeout = o.connect_timeout or self.connect_timeout,
+    max_retries = o.max_retries or self.max_retries,
+    deadline = o.deadline,
+  }
+end
+
+local function ms(seconds)
+  return math.max(1, math.floor(seconds * 1000 + 0.5))
+end
+
+-- Starts one attempt; returns the core request id, or nil and an error value.
+function Client:attempt(call, s, started, now)
+  local timeout = s.timeout
+  if s.deadline then timeout = math.min(timeout, s.deadline - (now - started)) end
+  if timeout <= 0 then
+    return nil, errors.new { kind = "timeout", message = "deadline passed",
+      method = call.method, path = call.path }
+  end
+  local c = self:core()
+  local id, msg = c:start(call.method, self.base_url .. call.path, self:header_lines(call),
+    call.body, ms(timeout), ms(math.min(s.connect_timeout, timeout)))
+  if not id then
+    return nil, errors.new { kind = "connection", message = msg, method = call.method, path = call.path }
+  end
+  return id
+end
+
+-- Would waiting `delay` before another try break the limits?
+local function give_up(s, retries, delay, started, now)
+  return delay == nil or retries >= s.max_retries
+      or (s.deadline ~= nil and now - started + delay >= s.deadline)
+end
+M.give_up = give_up
+
+-- Runs a call to the end, blocking: result, or nil and an error value.
+function Client:run(call)
+  local core = require "beeper.core"
+  if call.auth and not secrets[self] then
+    error("beeper: " .. call.name .. " needs an access token: pass access_token to beeper.new"
+      .. " or set BEEPER_ACCESS_TOKEN", 4)
+  end
+  local s = self:settings(call)
+  local started = core.now()
+  local retries = 0
+  while true do
+    local id, err = self:attempt(call, s, started, core.now())
+    if not id then err.retries = retries; return nil, err end
+    local value, delay
+    value, err, delay = response.outcome(call, retries, self._core:run(id))
+    if err == nil then return value end
+    if give_up(s, retries, delay, started, core.now()) then
+      err.retries = retries
+      return nil, err
+    end
+    core.sleep(delay)
+    retries = retries + 1
+  end
+end
+
+function Client:send(call, callback)
+  if callback then
+    error("beeper: callbacks need the async module (not loaded)", 3)
+  end
+  return self:run(call)
+end
+
+-- Closes the transport; later calls make a new one. Idempotent.
+function Client:close()
+  if self._core then
+    self._core:close()
+    self._core = nil
+  end
+end
+
+return M

@@ -1,0 +1,33 @@
+-- beeper: Lua binding for the Beeper Desktop API.
+--   local beeper = require "beeper"
+--   local client = beeper.new { access_token = "...", timeout = 30 }
+--   local session, err = client.bridges.login_sessions.get("local-whatsapp", id)
+-- The module's own call tree (beeper.bridges..., beeper.app...) runs on a
+-- default client made from the environment on first use.
+local api = require "beeper.api"
+local client = require "beeper.client"
+local errors = require "beeper.errors"
+
+local M = {
+  VERSION = client.VERSION,
+  null = require("cjson").null, -- what a JSON null inside an array decodes to
+  is_error = errors.is,
+  new = client.new,
+}
+
+local default
+-- The client behind beeper.bridges... and beeper.app...; made on first use.
+function M.default_client()
+  if default == nil then default = client.new() end
+  return default
+end
+
+-- Forgets the default client (after the environment changed, say).
+function M.reset_default()
+  if default then default:close() end
+  default = nil
+end
+
+for k, v in pairs(api.tree(M.default_client)) do M[k] = v end
+
+return M
