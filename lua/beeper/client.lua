@@ -4,6 +4,9 @@ local api = require "beeper.api"
 local errors = require "beeper.errors"
 local headers = require "beeper.headers"
 local response = require "beeper.response"
+local retry = require "beeper.retry"
+local async = require "beeper.async"
+local loops = require "beeper.loop"
 
 local M = {}
 
@@ -62,6 +65,7 @@ function M.new(opts)
     max_depth = number_option(opts, "max_depth", 128, 1),
   }, Client)
   secrets[self] = token
+  self._loop = opts.loop
   local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
   self._headers = headers.merge(base, opts.headers, 2)
   self._variants = {}
@@ -144,20 +148,9 @@ function Client:attempt(call, s, started, now)
   return id
 end
 
--- Would waiting `delay` before another try break the limits?
-local function give_up(s, retries, delay, started, now)
-  return delay == nil or retries >= s.max_retries
-      or (s.deadline ~= nil and now - started + delay >= s.deadline)
-end
-M.give_up = give_up
-
 -- Runs a call to the end, blocking: result, or nil and an error value.
 function Client:run(call)
   local core = require "beeper.core"
-  if call.auth and not secrets[self] then
-    error("beeper: " .. call.name .. " needs an access token: pass access_token to beeper.new"
-      .. " or set BEEPER_ACCESS_TOKEN", 4)
-  end
   local s = self:settings(call)
   local started = core.now()
   local retries = 0
@@ -167,7 +160,7 @@ function Client:run(call)
     local value, delay
     value, err, delay = response.outcome(call, retries, self._core:run(id))
     if err == nil then return value end
-    if give_up(s, retries, delay, started, core.now()) then
+    if retry.give_up(s, retries, delay, core.now() - started) then
       err.retries = retries
       return nil, err
     end
@@ -176,15 +169,36 @@ function Client:run(call)
   end
 end
 
-function Client:send(call, callback)
-  if callback then
-    error("beeper: callbacks need the async module (not loaded)", 3)
+-- The pump for callback calls, made on the first one.
+function Client:pump()
+  if self._pump == nil then
+    self._pump = async.pump(self, loops.resolve(self._loop))
   end
-  return self:run(call)
+  return self._pump
+end
+
+-- Every public call ends here. With a callback: returns a handle at once and
+-- later calls callback(err, result). Inside beeper.async: yields. Otherwise
+-- blocks and returns result, or nil and an error value.
+function Client:send(call, callback)
+  if call.auth and not secrets[self] then
+    error("beeper: " .. call.name .. " needs an access token: pass access_token to beeper.new"
+      .. " or set BEEPER_ACCESS_TOKEN", 3)
+  end
+  if callback == nil then
+    local co = coroutine.running()
+    if not (co and async.threads[co]) then return self:run(call) end
+    self:pump():start(call, self:settings(call), function(err, result)
+      async.resume(co, result, err)
+    end, require "beeper.core")
+    return coroutine.yield()
+  end
+  return self:pump():start(call, self:settings(call), callback, require "beeper.core")
 end
 
 -- Closes the transport; later calls make a new one. Idempotent.
 function Client:close()
+  if self._pump then self._pump:cancel_all() end
   if self._core then
     self._core:close()
     self._core = nil

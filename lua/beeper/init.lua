@@ -7,6 +7,7 @@
 local api = require "beeper.api"
 local client = require "beeper.client"
 local errors = require "beeper.errors"
+local async = require "beeper.async"
 
 local M = {
   VERSION = client.VERSION,
@@ -14,6 +15,15 @@ local M = {
   is_error = errors.is,
   new = client.new,
 }
+
+-- Runs fn as a coroutine in which calls without a callback yield to the
+-- host loop instead of blocking it.
+M.async = async.run
+
+-- Drives the blocking loop (scripts, tests) until no request is pending.
+function M.run(done)
+  require("beeper.loop.blocking").default():run(done)
+end
 
 local default
 -- The client behind beeper.bridges... and beeper.app...; made on first use.

@@ -51,4 +51,11 @@ function M.delay(done, meta, now)
   return min(0.5 * 2 ^ done, 8) * (1 - random() * 0.25)
 end
 
+-- Would waiting `delay` before another try break the call's limits?
+-- settings holds max_retries and the optional deadline (seconds).
+function M.give_up(settings, retries, delay, elapsed)
+  return delay == nil or retries >= settings.max_retries
+      or (settings.deadline ~= nil and elapsed + delay >= settings.deadline)
+end
+
 return M

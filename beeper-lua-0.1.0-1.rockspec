@@ -1,0 +1,41 @@
+package = "beeper-lua"
+version = "0.1.0-1"
+source = {
+  url = "git+file:///beeper-lua", -- built from a checkout with `luarocks make`
+}
+description = {
+  summary = "Beeper Desktop API client: libcurl C core, Lua facade, simulator",
+  detailed = [[
+Sign in to Beeper Desktop and connect chat accounts through bridge login
+sessions from Lua 5.1, LuaJIT (Neovim), 5.3 (awesome) and 5.4. Includes a
+stateful Beeper Desktop simulator for tests.
+]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1, < 5.5",
+  "lua-cjson",
+  "luasocket", -- the simulator only
+}
+external_dependencies = {
+  CURL = { library = "curl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["beeper.core"] = {
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c" },
+      libraries = { "curl" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+    beeper = "lua/beeper/init.lua",
+    ["beeper.api"] = "lua/beeper/api.lua",
+    ["beeper.client"] = "lua/beeper/client.lua",
+    ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
+    ["beeper.errors"] = "lua/beeper/errors.lua",
+    ["beeper.headers"] = "lua/beeper/headers.lua",
+    ["beeper.path"] = "lua/beeper/path.lua",
+    ["beeper.response"] = "lua/beeper/response.lua",
+    ["beeper.retry"] = "lua/beeper/retry.lua",
+  },
+}

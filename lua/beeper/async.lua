@@ -1,0 +1,139 @@
+-- Non-blocking calls: a pump per client drives the C engine from host timers.
+-- Timers run only while requests are in flight; user callbacks are always
+-- delivered through the loop's defer, never from inside the engine.
+local errors = require "beeper.errors"
+local response = require "beeper.response"
+local retry = require "beeper.retry"
+
+local M = {}
+
+local MAX_INTERVAL = 10 -- ms between engine pumps while waiting on sockets
+
+-- Coroutines started by beeper.async: calls inside them yield, not block.
+M.threads = setmetatable({}, { __mode = "k" })
+
+function M.resume(co, ...)
+  local ok, err = coroutine.resume(co, ...)
+  if not ok then error(err, 0) end
+end
+
+function M.run(fn, ...)
+  local co = coroutine.create(fn)
+  M.threads[co] = true
+  M.resume(co, ...)
+  return co
+end
+
+local Handle = {}
+Handle.__index = Handle
+M.Handle = Handle
+
+local Pump = {}
+Pump.__index = Pump
+
+function M.pump(client, loop)
+  return setmetatable({ client = client, loop = loop, by_id = {}, handles = {},
+                        interval = 1 }, Pump)
+end
+
+-- Hands the result to the user once, on the loop.
+function Pump:finish(h, value, err)
+  if h.done then return end
+  h.done = true
+  self.handles[h] = nil
+  if h.timer then self.loop.stop_timer(h.timer); h.timer = nil end
+  if err then err.retries = h.retries end
+  local callback = h.callback
+  self.loop.defer(function() callback(err, value) end)
+end
+
+-- (Re)arms the pump timer to fire within ms.
+function Pump:arm(ms)
+  if self.timer then self.loop.stop_timer(self.timer) end
+  self.timer = self.loop.start_timer(ms, function()
+    self.timer = nil
+    self:tick()
+  end)
+end
+
+function Pump:attempt(h)
+  local now = h.core.now()
+  local id, err = self.client:attempt(h.call, h.settings, h.started, now)
+  if not id then return self:finish(h, nil, err) end
+  h.id = id
+  self.by_id[id] = h
+  self.interval = 1
+  self:arm(1)
+end
+
+function Pump:tick()
+  local c = self.client._core
+  if c == nil then return end -- closed meanwhile
+  c:perform()
+  local progressed = false
+  local id = c:next_done()
+  while id do
+    local h = self.by_id[id]
+    self.by_id[id] = nil
+    if h then
+      progressed = true
+      h.id = nil
+      local value, err, delay = response.outcome(h.call, h.retries, c:take(id))
+      local now = h.core.now()
+      if err and not retry.give_up(h.settings, h.retries, delay, now - h.started) then
+        h.retries = h.retries + 1
+        h.timer = self.loop.start_timer(math.max(1, math.floor(delay * 1000)), function()
+          h.timer = nil
+          if not h.done then self:attempt(h) end
+        end)
+      else
+        self:finish(h, value, err)
+      end
+    end
+    id = c:next_done()
+  end
+  if next(self.by_id) ~= nil then
+    if not progressed then self.interval = math.min(self.interval * 2, MAX_INTERVAL) end
+    local ms = c:timeout()
+    if ms < 0 or ms > self.interval then ms = self.interval end
+    self:arm(math.max(ms, 1))
+  end
+end
+
+function Pump:start(call, settings, callback, core)
+  local h = setmetatable({ pump = self, call = call, settings = settings, callback = callback,
+                           core = core, retries = 0, started = core.now(), done = false }, Handle)
+  self.handles[h] = true
+  self:attempt(h)
+  return h
+end
+
+-- Stops the request at once; its callback gets a "cancelled" error and
+-- nothing else. Cancelling a finished request does nothing.
+function Handle:cancel()
+  if self.done then return false end
+  local pump = self.pump
+  if self.id then
+    pump.by_id[self.id] = nil
+    local c = pump.client._core
+    if c then c:cancel(self.id) end
+    self.id = nil
+  end
+  pump:finish(self, nil, errors.new { kind = "cancelled", message = "request was cancelled",
+    method = self.call.method, path = self.call.path })
+  return true
+end
+
+function Handle:is_done()
+  return self.done
+end
+
+-- Cancels everything (client:close()).
+function Pump:cancel_all()
+  local list = {}
+  for h in pairs(self.handles) do list[#list + 1] = h end
+  for _, h in ipairs(list) do h:cancel() end
+  if self.timer then self.loop.stop_timer(self.timer); self.timer = nil end
+end
+
+return M

@@ -1,0 +1,64 @@
+-- Shared by the specs: a simulator per spec file and clients pointed at it.
+local sim = require "beeper.sim"
+local beeper = require "beeper"
+local socket = require "socket"
+
+local M = {}
+
+-- The interpreter running these specs, for child processes.
+function M.lua_binary()
+  local v = os.getenv("BEEPER_TEST_LUA_VERSION")
+  if v == "jit" or (v == nil and jit) then return "luajit" end
+  return "lua" .. (v or _VERSION:match("%d+%.%d+"))
+end
+
+function M.start_sim(opts)
+  return sim.start(opts or {})
+end
+
+function M.client(h, opts)
+  opts = opts or {}
+  opts.base_url = opts.base_url or h.url
+  if opts.access_token == nil then opts.access_token = h.token end
+  return beeper.new(opts)
+end
+
+-- A loopback port nobody listens on.
+function M.closed_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return port
+end
+
+-- The requests the simulator saw, minus nothing: each {method, path, headers, body}.
+function M.last_request(h)
+  local log = h:requests()
+  return log[#log]
+end
+
+function M.now()
+  return require("beeper.core").now()
+end
+
+-- Runs a Lua snippet in a fresh interpreter with extra environment
+-- variables; returns its stdout.
+function M.run_lua(code, env)
+  local parts = {}
+  for k, v in pairs(env or {}) do
+    parts[#parts + 1] = k .. "='" .. tostring(v):gsub("'", "'\\''") .. "'"
+  end
+  local tmp = os.tmpname()
+  local f = assert(io.open(tmp, "w"))
+  f:write(code)
+  f:close()
+  local cmd = "env -u BEEPER_ACCESS_TOKEN -u BEEPER_BASE_URL -u BEEPER_CUSTOM_HEADERS "
+    .. table.concat(parts, " ") .. " " .. M.lua_binary() .. " " .. tmp .. " 2>&1"
+  local p = assert(io.popen(cmd, "r"))
+  local out = p:read("*a")
+  p:close()
+  os.remove(tmp)
+  return out
+end
+
+return M

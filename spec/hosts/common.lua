@@ -1,0 +1,46 @@
+-- Shared by the host programs (Neovim, awesome): start a slow request, count
+-- host timer ticks meanwhile, write what happened to BEEPER_HOST_OUT.
+local M = {}
+
+function M.setup_paths(version)
+  local root = assert(os.getenv("BEEPER_ROOT"), "BEEPER_ROOT not set")
+  package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
+  package.cpath = root .. "/build/" .. version .. "/?.so;" .. package.cpath
+end
+
+function M.write(result)
+  local f = assert(io.open(assert(os.getenv("BEEPER_HOST_OUT")), "w"))
+  for k, v in pairs(result) do f:write(k, "=", tostring(v), "\n") end
+  f:close()
+end
+
+-- Starts the request; done(result) is called once with what to report.
+-- now() is the host's clock in ms.
+function M.run(beeper, now, done)
+  local client = beeper.new {}
+  local t0 = now()
+  return client, client.bridges.login_sessions.create("local-whatsapp", function(err, s)
+    done {
+      ok = err == nil,
+      err = err and tostring(err) or "",
+      session = s and s.loginSessionID or "",
+      elapsed_ms = math.floor(now() - t0),
+      loop = client:pump().loop.name,
+    }
+  end)
+end
+
+-- Reads the key=value file a host program wrote.
+function M.read(path)
+  local out = {}
+  local f = io.open(path, "r")
+  if not f then return nil end
+  for line in f:lines() do
+    local k, v = line:match("^([^=]+)=(.*)$")
+    if k then out[k] = v end
+  end
+  f:close()
+  return out
+end
+
+return M
