@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo
+.PHONY: all check deps test matrix clean rock demo asan valgrind fuzz
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -44,3 +44,35 @@ matrix: all
 
 clean:
 	rm -rf build
+
+# --- Sanitizers, valgrind and fuzzing (clang and valgrind from Debian) ---
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
+ASAN_RT    = $(shell clang -print-file-name=libclang_rt.asan-x86_64.so)
+FUZZ_SECONDS ?= 60
+
+build/asan/beeper/core.so: $(SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	clang $(WARN) $(SAN_FLAGS) -fPIC -shared -I$(lua_inc_5.4) $(CURL_CFLAGS) -o $@ $(SRC) $(CURL_LIBS)
+
+# The whole suite on Lua 5.4 with the core built under ASan and UBSan.
+asan: build/asan/beeper/core.so
+	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	BEEPER_BUILD=build/asan sh spec/run 5.4
+
+# The whole suite under valgrind: any error or definite leak fails it.
+valgrind: build/5.4/beeper/core.so
+	BEEPER_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --trace-children=no" \
+	BEEPER_SLOW=1 sh spec/run 5.4
+
+build/fuzz/response_fuzz: fuzz/response_fuzz.c $(SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I$(lua_inc_5.4) $(CURL_CFLAGS) \
+		-o $@ fuzz/response_fuzz.c csrc/decode.c csrc/engine.c csrc/result.c -llua5.4 $(CURL_LIBS)
+
+# Bounded fuzzing of the response path from the seed corpus.
+fuzz: build/fuzz/response_fuzz
+	@mkdir -p build/fuzz/corpus && cp fuzz/corpus/* build/fuzz/corpus/
+	@build/fuzz/response_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 \
+		build/fuzz/corpus > build/fuzz/log 2>&1; rc=$$?; grep -E '^#[0-9]+.*DONE|stat::(number_of_executed_units|new_units_added|peak_rss)' build/fuzz/log; \
+		echo "corpus: $$(ls build/fuzz/corpus | wc -l) inputs"; [ $$rc -eq 0 ] || tail -40 build/fuzz/log; exit $$rc

@@ -24,7 +24,7 @@ build = {
   type = "builtin",
   modules = {
     ["beeper.core"] = {
-      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c" },
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/result.c" },
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

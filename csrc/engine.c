@@ -9,7 +9,7 @@
 
 #define POOL_MAX 16
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     bp_request *r = userdata;
     size_t n = size * nmemb;
@@ -55,7 +55,7 @@ static void capture(const char *line, size_t len, const char *name, char *dst, s
     dst[vlen] = '\0';
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata)
 {
     bp_request *r = userdata;
     size_t n = size * nitems;
@@ -202,9 +202,9 @@ static int configure(bp_request *r, const bp_spec *s)
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
     SET(CURLOPT_HTTPHEADER, r->headers);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEFUNCTION, bp_on_body);
     SET(CURLOPT_WRITEDATA, (void *)r);
-    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERFUNCTION, bp_on_header);
     SET(CURLOPT_HEADERDATA, (void *)r);
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
     SET(CURLOPT_TIMEOUT_MS, s->timeout_ms);

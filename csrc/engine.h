@@ -75,4 +75,9 @@ void bp_engine_release(bp_engine *e, bp_request *r);
 int bp_engine_cancel(bp_engine *e, long id);
 int bp_engine_count(const bp_engine *e);
 
+/* The curl write and header callbacks (userdata is the bp_request); public
+ * so the fuzzer can feed them without a socket. */
+size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
+size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata);
+
 #endif

@@ -2,8 +2,6 @@
 -- Timers run only while requests are in flight; user callbacks are always
 -- delivered through the loop's defer, never from inside the engine.
 local errors = require "beeper.errors"
-local response = require "beeper.response"
-local retry = require "beeper.retry"
 
 local M = {}
 
@@ -33,7 +31,7 @@ Pump.__index = Pump
 
 function M.pump(client, loop)
   return setmetatable({ client = client, loop = loop, by_id = {}, handles = {},
-                        interval = 1 }, Pump)
+                        interval = 1, now = require("beeper.core").now }, Pump)
 end
 
 -- Hands the result to the user once, on the loop.
@@ -42,7 +40,6 @@ function Pump:finish(h, value, err)
   h.done = true
   self.handles[h] = nil
   if h.timer then self.loop.stop_timer(h.timer); h.timer = nil end
-  if err then err.retries = h.retries end
   local callback = h.callback
   self.loop.defer(function() callback(err, value) end)
 end
@@ -57,8 +54,8 @@ function Pump:arm(ms)
 end
 
 function Pump:attempt(h)
-  local now = h.core.now()
-  local id, err = self.client:attempt(h.call, h.settings, h.started, now)
+  h.t0 = self.now()
+  local id, err = self.client:attempt(h.call, h.settings, h.retries, h.t0)
   if not id then return self:finish(h, nil, err) end
   h.id = id
   self.by_id[id] = h
@@ -78,9 +75,9 @@ function Pump:tick()
     if h then
       progressed = true
       h.id = nil
-      local value, err, delay = response.outcome(h.call, h.retries, c:take(id))
-      local now = h.core.now()
-      if err and not retry.give_up(h.settings, h.retries, delay, now - h.started) then
+      local value, err, delay = self.client:outcome(h.call, h.settings, h.retries, h.t0, self.now(),
+        c:take(id))
+      if delay then
         h.retries = h.retries + 1
         h.timer = self.loop.start_timer(math.max(1, math.floor(delay * 1000)), function()
           h.timer = nil
@@ -100,9 +97,9 @@ function Pump:tick()
   end
 end
 
-function Pump:start(call, settings, callback, core)
-  local h = setmetatable({ pump = self, call = call, settings = settings, callback = callback,
-                           core = core, retries = 0, started = core.now(), done = false }, Handle)
+function Pump:start(call, callback)
+  local h = setmetatable({ pump = self, call = call, callback = callback, retries = 0,
+                           settings = self.client:settings(call, self.now()), done = false }, Handle)
   self.handles[h] = true
   self:attempt(h)
   return h
@@ -120,7 +117,7 @@ function Handle:cancel()
     self.id = nil
   end
   pump:finish(self, nil, errors.new { kind = "cancelled", message = "request was cancelled",
-    method = self.call.method, path = self.call.path })
+    method = self.call.method, path = self.call.path, retries = self.retries })
   return true
 end
 

@@ -7,6 +7,7 @@ local response = require "beeper.response"
 local retry = require "beeper.retry"
 local async = require "beeper.async"
 local loops = require "beeper.loop"
+local log = require "beeper.log"
 
 local M = {}
 
@@ -66,6 +67,8 @@ function M.new(opts)
   }, Client)
   secrets[self] = token
   self._loop = opts.loop
+  self.log_level = log.level(opts.log_level or env("BEEPER_LOG"))
+  self.logger = opts.logger or log.default_sink
   local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
   self._headers = headers.merge(base, opts.headers, 2)
   self._variants = {}
@@ -116,14 +119,15 @@ function Client:header_lines(call)
   return lines
 end
 
--- Per-call settings with the client's as defaults.
-function Client:settings(call)
+-- Per-call settings with the client's as defaults; started anchors the deadline.
+function Client:settings(call, now)
   local o = call.opts or {}
   return {
     timeout = o.timeout or self.timeout,
     connect_timeout = o.connect_timeout or self.connect_timeout,
     max_retries = o.max_retries or self.max_retries,
     deadline = o.deadline,
+    started = now,
   }
 end
 
@@ -132,38 +136,52 @@ local function ms(seconds)
 end
 
 -- Starts one attempt; returns the core request id, or nil and an error value.
-function Client:attempt(call, s, started, now)
+function Client:attempt(call, s, retries, now)
   local timeout = s.timeout
-  if s.deadline then timeout = math.min(timeout, s.deadline - (now - started)) end
+  if s.deadline then timeout = math.min(timeout, s.deadline - (now - s.started)) end
   if timeout <= 0 then
     return nil, errors.new { kind = "timeout", message = "deadline passed",
-      method = call.method, path = call.path }
+      method = call.method, path = call.path, retries = retries }
   end
   local c = self:core()
-  local id, msg = c:start(call.method, self.base_url .. call.path, self:header_lines(call),
-    call.body, ms(timeout), ms(math.min(s.connect_timeout, timeout)))
+  local url, lines = self.base_url .. call.path, self:header_lines(call)
+  if self.log_level >= log.LEVELS.debug then log.request(self.logger, call, url, lines, retries) end
+  local id, msg = c:start(call.method, url, lines, call.body, ms(timeout),
+    ms(math.min(s.connect_timeout, timeout)))
   if not id then
-    return nil, errors.new { kind = "connection", message = msg, method = call.method, path = call.path }
+    return nil, errors.new { kind = "connection", message = msg, method = call.method,
+      path = call.path, retries = retries }
   end
   return id
+end
+
+-- Judges one finished attempt (the core's take() results in ...): the value,
+-- or an error value and the delay before the next try (nil: no more tries).
+function Client:outcome(call, s, retries, t0, now, ...)
+  local value, err, delay = response.outcome(call, retries, ...)
+  if err then
+    err.retries = retries
+    if retry.give_up(s, retries, delay, now - s.started) then delay = nil end
+  end
+  if self.log_level >= log.LEVELS.info then
+    log.outcome(self.logger, call, err, (now - t0) * 1000, delay)
+  end
+  return value, err, delay
 end
 
 -- Runs a call to the end, blocking: result, or nil and an error value.
 function Client:run(call)
   local core = require "beeper.core"
-  local s = self:settings(call)
-  local started = core.now()
+  local s = self:settings(call, core.now())
   local retries = 0
   while true do
-    local id, err = self:attempt(call, s, started, core.now())
-    if not id then err.retries = retries; return nil, err end
+    local t0 = core.now()
+    local id, err = self:attempt(call, s, retries, t0)
+    if not id then return nil, err end
+    local status, a, b, meta = self._core:run(id)
     local value, delay
-    value, err, delay = response.outcome(call, retries, self._core:run(id))
-    if err == nil then return value end
-    if retry.give_up(s, retries, delay, core.now() - started) then
-      err.retries = retries
-      return nil, err
-    end
+    value, err, delay = self:outcome(call, s, retries, t0, core.now(), status, a, b, meta)
+    if not delay then return value, err end
     core.sleep(delay)
     retries = retries + 1
   end
@@ -188,12 +206,10 @@ function Client:send(call, callback)
   if callback == nil then
     local co = coroutine.running()
     if not (co and async.threads[co]) then return self:run(call) end
-    self:pump():start(call, self:settings(call), function(err, result)
-      async.resume(co, result, err)
-    end, require "beeper.core")
+    self:pump():start(call, function(err, result) async.resume(co, result, err) end)
     return coroutine.yield()
   end
-  return self:pump():start(call, self:settings(call), callback, require "beeper.core")
+  return self:pump():start(call, callback)
 end
 
 -- Closes the transport; later calls make a new one. Idempotent.
