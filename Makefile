@@ -9,7 +9,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -std=c99 -Wall -Wextra -Werror -pedantic
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-SRC        := $(wildcard csrc/*.c)
+SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/result.c
 HDR        := $(wildcard csrc/*.h)
 
 lua_inc_5.1 := /usr/include/lua5.1
@@ -22,11 +22,15 @@ lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
 .PHONY: all check deps test matrix clean rock demo asan valgrind fuzz
-all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so)
+all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared -I$(lua_inc_$*) $(CURL_CFLAGS) -o $@ $(SRC) $(CURL_LIBS)
+
+build/%/beeper/qrcode.so: csrc/qrcode.c csrc/compat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -fPIC -shared -I$(lua_inc_$*) -o $@ csrc/qrcode.c -lqrencode
 
 deps:
 	@sh .ci/deps

@@ -22,6 +22,82 @@ function M.run(fn, ...)
   return co
 end
 
+-- What each async coroutine is waiting for (a request handle or a sleep),
+-- so cancelling its task can abort exactly that.
+local pending = setmetatable({}, { __mode = "k" })
+local tasks = setmetatable({}, { __mode = "k" })
+
+local function cancelled_error(what)
+  return errors.new { kind = "cancelled", message = what .. " was cancelled" }
+end
+
+-- Inside an async coroutine: starts the call and yields until it ends.
+function M.await(pump, call)
+  local co = coroutine.running()
+  local task = tasks[co]
+  if task and task.cancel_next then
+    task.cancel_next = false
+    return nil, cancelled_error("request")
+  end
+  local h = pump:start(call, function(err, result)
+    pending[co] = nil
+    M.resume(co, result, err)
+  end)
+  if not h.done then pending[co] = h end
+  return coroutine.yield()
+end
+
+-- Waits without blocking the host inside an async coroutine (a loop timer),
+-- else sleeps. Returns true, or nil and a "cancelled" error.
+function M.sleep(client, seconds)
+  local co = coroutine.running()
+  if not (co and M.threads[co]) then
+    require("beeper.core").sleep(seconds)
+    return true
+  end
+  local task = tasks[co]
+  if task and task.cancel_next then
+    task.cancel_next = false
+    return nil, cancelled_error("wait")
+  end
+  local loop = client:pump().loop
+  local waiter = {}
+  waiter.timer = loop.start_timer(math.max(1, math.floor(seconds * 1000)), function()
+    pending[co] = nil
+    M.resume(co, true)
+  end)
+  function waiter.cancel()
+    loop.stop_timer(waiter.timer)
+    pending[co] = nil
+    loop.defer(function() M.resume(co, nil, cancelled_error("wait")) end)
+  end
+  pending[co] = waiter
+  return coroutine.yield()
+end
+
+-- Runs fn(...) as an async coroutine and hands its (result, err) to
+-- callback(err, result). The returned task's cancel() aborts what fn is
+-- waiting for, which then sees a "cancelled" error and can clean up.
+function M.task(fn, callback)
+  local task = { done = false }
+  local co = coroutine.create(function()
+    local result, err = fn()
+    task.done = true
+    if callback then callback(err, result) end
+  end)
+  M.threads[co] = true
+  tasks[co] = task
+  function task.cancel()
+    if task.done or task.cancelled then return false end
+    task.cancelled = true
+    local p = pending[co]
+    if p then p:cancel() else task.cancel_next = true end
+    return true
+  end
+  M.resume(co)
+  return task
+end
+
 local Handle = {}
 Handle.__index = Handle
 M.Handle = Handle

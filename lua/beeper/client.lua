@@ -206,8 +206,7 @@ function Client:send(call, callback)
   if callback == nil then
     local co = coroutine.running()
     if not (co and async.threads[co]) then return self:run(call) end
-    self:pump():start(call, function(err, result) async.resume(co, result, err) end)
-    return coroutine.yield()
+    return async.await(self:pump(), call)
   end
   return self:pump():start(call, callback)
 end

@@ -16,6 +16,19 @@ local M = {
   new = client.new,
 }
 
+-- The login-session layer, loaded when first used.
+local lazy = { poll = { "beeper.poll", "poll" }, connect = { "beeper.flows", "connect" },
+               sign_in = { "beeper.flows", "sign_in" }, steps = { "beeper.steps" },
+               qr = { "beeper.qr" }, sim = { "beeper.sim" }, tui = { "beeper.tui" } }
+setmetatable(M, { __index = function(t, k)
+  local where = lazy[k]
+  if where == nil then return nil end
+  local mod = require(where[1])
+  local v = where[2] and mod[where[2]] or mod
+  rawset(t, k, v)
+  return v
+end })
+
 -- Runs fn as a coroutine in which calls without a callback yield to the
 -- host loop instead of blocking it.
 M.async = async.run

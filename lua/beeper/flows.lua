@@ -1,0 +1,178 @@
+-- Whole flows on top of the calls: connecting a chat account through a
+-- bridge login session, and signing in to Beeper with an emailed code.
+-- Both take a `ui` table of functions (see beeper.tui for a terminal one);
+-- a ui function that returns nil aborts the flow.
+local async = require "beeper.async"
+local errors = require "beeper.errors"
+local poll = require "beeper.poll"
+local steps = require "beeper.steps"
+
+local M = {}
+
+local function aborted(what)
+  return errors.new { kind = "aborted", message = what .. " was aborted by the user" }
+end
+
+-- Calls a ui function; an error it raises comes back as (false, message).
+local function ask(ui, name, ...)
+  local fn = ui[name]
+  if fn == nil then return true, nil end
+  return pcall(fn, ...)
+end
+
+-- The session's outcome once it has ended: result, or nil and error.
+local function ended(session)
+  if session.status == "complete" then
+    return { login = session.login, account = session.account, session = session }
+  end
+  return nil, poll.end_error(session)
+end
+
+-- One turn of the flow: what the current step needs, as an action.
+local function next_action(ui, session)
+  return steps.dispatch(session.currentStep, {
+    user_input = function(step)
+      local ok, values = ask(ui, "user_input", step)
+      if not ok then return "raise", values end
+      if values == nil then return "abort" end
+      return "submit", steps.user_input(step, values)
+    end,
+    cookies = function(step)
+      local ok, values, last_url = ask(ui, "cookies", step)
+      if not ok then return "raise", values end
+      if values == nil then return "abort" end
+      return "submit", steps.cookies(step, values, last_url)
+    end,
+    display_and_wait = function(step, display, kind)
+      local ok, keep_going = ask(ui, "display", step, display, kind)
+      if not ok then return "raise", keep_going end
+      if keep_going == false then return "abort" end
+      return "poll"
+    end,
+    complete = function() return "poll" end,
+  })
+end
+
+local function drive(client, bridge_id, session, ui, opts)
+  local now = require("beeper.core").now
+  local started = now()
+  local id = session.loginSessionID
+  while true do
+    if ui.progress then ui.progress(session) end
+    if session.status == "complete" or session.status == "failed" or session.status == "cancelled" then
+      return ended(session)
+    end
+    local remaining = opts.deadline and opts.deadline - (now() - started)
+    if remaining and remaining <= 0 then
+      return nil, errors.new { kind = "timeout", message = "login did not finish within " .. opts.deadline .. " s" }
+    end
+    local action, arg, arg_err = next_action(ui, session)
+    local err
+    if action == "raise" then return nil, nil, arg end
+    if action == "abort" then return nil, aborted("login") end
+    if action == "submit" then
+      if not arg then return nil, arg_err end -- values that do not fit the step
+      session, err = client.bridges.login_sessions.steps.submit(bridge_id, id,
+        session.currentStep.stepID, arg)
+    elseif action == "poll" then
+      session, err = poll.poll(client, bridge_id, id,
+        { since = session, interval = opts.interval, deadline = remaining })
+      if not session and err.session then return ended(err.session) end
+    else
+      return nil, arg -- dispatch's own error: an unknown step or display type
+    end
+    if not session then return nil, err end
+  end
+end
+
+-- Connects a chat account through a bridge:
+--   beeper.connect(client, bridge_id, ui, opts) --> { login, account, session } | nil, err
+-- opts: flow_id, login_id / account_id (reconnect), list_flows (ask
+-- ui.choose_flow(flows)), deadline, interval, callback (non-blocking: returns a
+-- task with cancel()). ui: user_input(step) -> values, cookies(step) -> values,
+-- last_url; display(step, display, kind) shows a QR/emoji/code (false aborts);
+-- progress(session) optional. When the ui aborts, a deadline passes, an error
+-- escapes or the task is cancelled, the session is cancelled on the server.
+local function connect(client, bridge_id, ui, opts)
+  local flow_id = opts.flow_id
+  if opts.list_flows or (ui.choose_flow and not flow_id) then
+    local flows, err = client.bridges.login_flows.list(bridge_id)
+    if not flows then return nil, err end
+    local ok, chosen = ask(ui, "choose_flow", flows.items)
+    if not ok then error(chosen, 0) end
+    if chosen == nil and ui.choose_flow then return nil, aborted("flow choice") end
+    flow_id = chosen
+  end
+  local session, err = client.bridges.login_sessions.create(bridge_id,
+    { flow_id = flow_id, login_id = opts.login_id, account_id = opts.account_id })
+  if not session then return nil, err end
+  local result, raised
+  result, err, raised = drive(client, bridge_id, session, ui, opts)
+  if result == nil and not (err and err.session) then
+    -- Not ended on the server: make sure it does not linger there.
+    client.bridges.login_sessions.cancel(bridge_id, session.loginSessionID, { max_retries = 0 })
+  end
+  if raised then error(raised, 0) end
+  return result, err
+end
+
+function M.connect(client, bridge_id, ui, opts)
+  opts = opts or {}
+  if opts.callback then
+    return async.task(function() return connect(client, bridge_id, ui, opts) end, opts.callback)
+  end
+  return connect(client, bridge_id, ui, opts)
+end
+
+-- Credentials print without their token.
+local Credentials = {}
+Credentials.__index = Credentials
+function Credentials.__tostring(c)
+  return "beeper credentials for " .. tostring(c.user_id) .. " (access token hidden)"
+end
+
+-- Signs in to Beeper with an emailed code:
+--   beeper.sign_in(client, email, ui, opts) --> credentials | nil, err
+-- ui: code(info) -> the code from the email (info.error says why a code was
+-- refused); register(reply) -> username, for a new account (reply has
+-- usernameSuggestions and copy; returning a username accepts the terms shown
+-- in reply.copy.terms). Credentials: access_token, user_id, device_id,
+-- homeserver, session; tostring hides the token.
+local function sign_in(client, email, ui, opts)
+  local start, err = client.app.setup.start()
+  if not start then return nil, err end
+  local id = start.setupRequestID
+  local ok
+  ok, err = client.app.setup.email { email = email, setup_request_id = id }
+  if not ok then return nil, err end
+  local reply
+  for _ = 1, opts.code_attempts or 3 do
+    local asked, code = ask(ui, "code", { email = email, setup = start, error = err })
+    if not asked then error(code, 0) end
+    if code == nil then return nil, aborted("sign-in") end
+    reply, err = client.app.login.response { response = tostring(code), setup_request_id = id }
+    if reply or err.code ~= "INVALID_CODE" then break end
+  end
+  if not reply then return nil, err end
+  if reply.registrationRequired then
+    local asked, username = ask(ui, "register", reply)
+    if not asked then error(username, 0) end
+    if username == nil then return nil, aborted("registration") end
+    reply, err = client.app.setup.register { accept_terms = true, lead_token = reply.leadToken,
+      setup_request_id = reply.setupRequestID, username = username }
+    if not reply then return nil, err end
+  end
+  local m = reply.matrix or {}
+  return setmetatable({ access_token = m.accessToken, user_id = m.userID, device_id = m.deviceID,
+    homeserver = m.homeserver, session = reply.session }, Credentials)
+end
+
+function M.sign_in(client, email, ui, opts)
+  opts = opts or {}
+  if opts.callback then
+    return async.task(function() return sign_in(client, email, ui, opts) end, opts.callback)
+  end
+  return sign_in(client, email, ui, opts)
+end
+
+return M
