@@ -46,6 +46,13 @@ test: build/$(LUA)/beeper/core.so
 matrix: all
 	@sh spec/run $(VERSIONS)
 
+# The main job: sign-in and a QR bridge login against the bundled simulator
+# (or a real Beeper Desktop when BEEPER_ACCESS_TOKEN is set).
+demo: deps
+	@$(MAKE) --no-print-directory build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
+	@BEEPER_DEMO=$${BEEPER_DEMO-1} LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
+		LUA_CPATH="$(CURDIR)/build/5.4/?.so;;" lua5.4 examples/connect.lua $(BRIDGE) $(EMAIL)
+
 clean:
 	rm -rf build
 

@@ -198,6 +198,7 @@ static int configure(bp_request *r, const bp_spec *s)
     SET(CURLOPT_PRIVATE, (void *)r);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must never carry the token elsewhere */
+    SET(CURLOPT_PATH_AS_IS, 1L);     /* the path is already encoded: never rewrite it */
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #endif

@@ -15,7 +15,7 @@ describe("path ids", function()
   before_each(function() sim:reset() end)
 
   local cases = {
-    { "a/b", "a%2Fb" }, { "..", ".." }, { "x?y=1", "x%3Fy=1" }, { "x#frag", "x%23frag" },
+    { "a/b", "a%2Fb" }, { "..", "%2E%2E" }, { ".", "%2E" }, { "../x", "..%2Fx" }, { "x?y=1", "x%3Fy=1" }, { "x#frag", "x%23frag" },
     { "sp ace", "sp%20ace" }, { "100%", "100%25" }, { "cr\r\nlf", "cr%0D%0Alf" }, { "nul\0x", "nul%00x" },
   }
   for _, case in ipairs(cases) do

@@ -8,8 +8,11 @@ local function escape(c)
   return format("%%%02X", byte(c))
 end
 
--- Keeps what the TypeScript SDK keeps literal in a path segment.
+-- Keeps what the TypeScript SDK keeps literal in a path segment, except
+-- that "." and ".." are encoded too: URL normalisation would otherwise
+-- remove them and send the request to another path.
 function M.encode(segment)
+  if segment == "." or segment == ".." then return (segment:gsub("%.", "%%2E")) end
   return (segment:gsub("[^A-Za-z0-9%-%._~!%$&'%(%)%*%+,;=:@]", escape))
 end
 

@@ -1,0 +1,208 @@
+-- A small HTTP/1.1 server on LuaSocket for the simulator: one thread, one
+-- socket.select loop, keep-alive, Content-Length bodies, and timers so a slow
+-- answer never holds up other connections. It can also misbehave on purpose
+-- (delay, drop, cut short, trickle, hang) for fault injection.
+local socket = require "socket"
+
+local M = {}
+
+local REASON = { [100] = "Continue", [200] = "OK", [204] = "No Content", [301] = "Moved Permanently",
+  [302] = "Found", [400] = "Bad Request", [401] = "Unauthorized", [404] = "Not Found",
+  [405] = "Method Not Allowed", [408] = "Request Timeout", [409] = "Conflict", [411] = "Length Required",
+  [413] = "Payload Too Large", [422] = "Unprocessable Entity", [429] = "Too Many Requests",
+  [500] = "Internal Server Error", [502] = "Bad Gateway", [503] = "Service Unavailable" }
+
+local MAX_HEAD, MAX_BODY = 64 * 1024, 16 * 1024 * 1024
+
+local Server = {}
+Server.__index = Server
+
+function M.new(host, port)
+  local listener = assert(socket.bind(host, port))
+  listener:settimeout(0)
+  local _, bound = listener:getsockname()
+  return setmetatable({ listener = listener, port = tonumber(bound), conns = {}, timers = {},
+                        now = socket.gettime }, Server)
+end
+
+-- Calls fn after `seconds`, from the loop.
+function Server:after(seconds, fn)
+  self.timers[#self.timers + 1] = { at = self.now() + seconds, fn = fn }
+end
+
+function Server:close_conn(c)
+  if c.closed then return end
+  c.closed = true
+  c.sock:close()
+  self.conns[c.sock] = nil
+end
+
+-- Serialises a response: { status, headers = {name = value}, body }.
+function M.format(res, length)
+  local body = res.body or ""
+  local lines = { string.format("HTTP/1.1 %d %s", res.status, REASON[res.status] or "Status") }
+  for name, value in pairs(res.headers or {}) do
+    lines[#lines + 1] = name .. ": " .. tostring(value)
+  end
+  lines[#lines + 1] = "Content-Length: " .. (length or #body)
+  return table.concat(lines, "\r\n") .. "\r\n\r\n" .. body
+end
+
+function Server:queue(c, data, then_close)
+  c.out = (c.out or "") .. data
+  if then_close then c.close_after = true end
+end
+
+-- Sends a response as the fault (if any) says.
+function Server:respond(c, res, req)
+  c.busy = false
+  if c.closed then return end
+  local f = res.misbehave or {}
+  if f.close then return self:close_conn(c) end
+  local close = req.headers.connection == "close"
+  if f.partial then
+    local body = res.body or ""
+    local text = M.format(res, #body + 100)
+    return self:queue(c, text:sub(1, #text - math.floor(#body / 2)), true)
+  end
+  local text = M.format(res)
+  if f.trickle then
+    c.busy = true
+    local i = 1
+    local step = 1 / f.trickle
+    local function tick()
+      if c.closed then return end
+      self:queue(c, text:sub(i, i))
+      i = i + 1
+      if i <= #text then self:after(step, tick) else c.busy = false; self:process(c) end
+    end
+    return tick()
+  end
+  self:queue(c, text, close)
+  if not c.in_process then self:process(c) end -- a delayed answer frees the next request
+end
+
+-- Parses complete requests out of the connection's buffer, one at a time.
+function Server:process(c)
+  c.in_process = true
+  self:parse(c)
+  c.in_process = false
+end
+
+function Server:parse(c)
+  while not c.busy and not c.closed do
+    local head_end = c.inbuf:find("\r\n\r\n", 1, true)
+    if not head_end then
+      if #c.inbuf > MAX_HEAD then self:queue(c, M.format { status = 400 }, true) end
+      return
+    end
+    local head = c.inbuf:sub(1, head_end - 1)
+    local method, target = head:match("^(%u+) (%S+) HTTP/1%.[01]\r?\n?")
+    if not method then
+      c.inbuf = ""
+      return self:queue(c, M.format { status = 400, body = "bad request line" }, true)
+    end
+    local headers = {}
+    for name, value in head:gmatch("\r\n([^:\r\n]+):[ \t]*([^\r\n]*)") do
+      name = name:lower()
+      headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
+    end
+    if headers["transfer-encoding"] then
+      c.inbuf = ""
+      return self:queue(c, M.format { status = 411, body = "send a Content-Length" }, true)
+    end
+    local length = tonumber(headers["content-length"] or "0")
+    if not length or length < 0 or length > MAX_BODY then
+      c.inbuf = ""
+      return self:queue(c, M.format { status = 413 }, true)
+    end
+    if #c.inbuf < head_end + 3 + length then
+      if headers.expect == "100-continue" and not c.continued then
+        c.continued = true
+        self:queue(c, "HTTP/1.1 100 Continue\r\n\r\n")
+      end
+      return
+    end
+    local body = c.inbuf:sub(head_end + 4, head_end + 3 + length)
+    c.inbuf = c.inbuf:sub(head_end + 4 + length)
+    c.continued = false
+    c.busy = true
+    local req = { method = method, target = target, headers = headers, body = body }
+    self.handler(req, function(res) self:respond(c, res, req) end, c)
+  end
+end
+
+function Server:accept()
+  while true do
+    local sock = self.listener:accept()
+    if not sock then return end
+    sock:settimeout(0)
+    sock:setoption("tcp-nodelay", true)
+    self.conns[sock] = { sock = sock, inbuf = "" }
+  end
+end
+
+function Server:read(c)
+  local data, err, partial = c.sock:receive(65536)
+  data = data or partial
+  if data and #data > 0 then
+    c.inbuf = c.inbuf .. data
+    c.last = self.now()
+    self:process(c)
+  end
+  if err == "closed" then self:close_conn(c) end
+end
+
+function Server:write(c)
+  local sent, err, last = c.sock:send(c.out)
+  sent = sent or last or 0
+  c.out = c.out:sub(sent + 1)
+  if err == "closed" then return self:close_conn(c) end
+  if c.out == "" then
+    c.out = nil
+    if c.close_after then self:close_conn(c) end
+  end
+end
+
+function Server:run_timers()
+  local now, due, keep = self.now(), {}, {}
+  for _, t in ipairs(self.timers) do
+    if t.at <= now then due[#due + 1] = t else keep[#keep + 1] = t end
+  end
+  self.timers = keep
+  for _, t in ipairs(due) do t.fn() end
+end
+
+-- Serves until stop() is called or nothing happened for idle_exit seconds.
+function Server:run(handler, idle_exit)
+  self.handler = handler
+  local last_activity = self.now()
+  while not self.stopped do
+    local readers, writers = { self.listener }, {}
+    for sock, c in pairs(self.conns) do
+      readers[#readers + 1] = sock
+      if c.out then writers[#writers + 1] = sock end
+    end
+    local wait = 1
+    for _, t in ipairs(self.timers) do wait = math.min(wait, math.max(0, t.at - self.now())) end
+    local r, w = socket.select(readers, writers, wait)
+    if #r > 0 or #w > 0 then last_activity = self.now() end
+    for _, sock in ipairs(r) do
+      if sock == self.listener then self:accept()
+      elseif self.conns[sock] then self:read(self.conns[sock]) end
+    end
+    for _, sock in ipairs(w) do
+      if self.conns[sock] then self:write(self.conns[sock]) end
+    end
+    self:run_timers()
+    if idle_exit and self.now() - last_activity > idle_exit then self.stopped = true end
+  end
+  for _, c in pairs(self.conns) do c.sock:close() end
+  self.listener:close()
+end
+
+function Server:stop()
+  self.stopped = true
+end
+
+return M
