@@ -14,8 +14,8 @@ local email = arg[2] or "new-user@example.com"
 local demo = os.getenv("BEEPER_DEMO") == "1"
 
 local ui = beeper.tui.new {
-  -- The simulator's code is 123456; an empty username takes the first suggestion.
-  answers = demo and { "123456", "" } or nil,
+  -- The simulator's code is 123456; then a username, then the first login flow.
+  answers = demo and { "123456", "newuser42", "1" } or nil,
 }
 
 local server, client

@@ -20,6 +20,11 @@ local function ask(ui, name, ...)
   return pcall(fn, ...)
 end
 
+-- Did the session end on the server (so there is nothing to cancel)?
+local function ended_on_server(err)
+  return err ~= nil and err.session ~= nil and (err.kind == "failed" or err.kind == "cancelled")
+end
+
 -- The session's outcome once it has ended: result, or nil and error.
 local function ended(session)
   if session.status == "complete" then
@@ -77,7 +82,7 @@ local function drive(client, bridge_id, session, ui, opts)
     elseif action == "poll" then
       session, err = poll.poll(client, bridge_id, id,
         { since = session, interval = opts.interval, deadline = remaining })
-      if not session and err.session then return ended(err.session) end
+      if ended_on_server(err) then return nil, err end
     else
       return nil, arg -- dispatch's own error: an unknown step or display type
     end
@@ -108,7 +113,7 @@ local function connect(client, bridge_id, ui, opts)
   if not session then return nil, err end
   local result, raised
   result, err, raised = drive(client, bridge_id, session, ui, opts)
-  if result == nil and not (err and err.session) then
+  if result == nil and not ended_on_server(err) then
     -- Not ended on the server: make sure it does not linger there.
     client.bridges.login_sessions.cancel(bridge_id, session.loginSessionID, { max_retries = 0 })
   end

@@ -24,7 +24,7 @@ end
 function M.dispatch(step, handlers, ...)
   if type(handlers) ~= "table" then error("beeper.steps.dispatch: handlers must be a table", 2) end
   if type(step) ~= "table" then
-    return unsupported("no current step", step)
+    return nil, unsupported("no current step", step)
   end
   local kind = step.type
   local handler = KNOWN_TYPE[kind] and handlers[kind]
