@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind fuzz
+.PHONY: all check deps test matrix clean rock demo asan valgrind fuzz gc-stress
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -39,6 +39,11 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all
 	@sh spec/run $(VERSIONS)
+	@sh .ci/rock-check 5.4 5.1
+
+# luarocks make into fresh trees, then a request from the installed rock.
+rock:
+	@sh .ci/rock-check 5.4 5.1
 
 test: build/$(LUA)/beeper/core.so
 	@sh spec/run $(LUA)
@@ -65,16 +70,25 @@ build/asan/beeper/core.so: $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	clang $(WARN) $(SAN_FLAGS) -fPIC -shared -I$(lua_inc_5.4) $(CURL_CFLAGS) -o $@ $(SRC) $(CURL_LIBS)
 
-# The whole suite on Lua 5.4 with the core built under ASan and UBSan.
-asan: build/asan/beeper/core.so
-	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+build/asan/beeper/qrcode.so: csrc/qrcode.c csrc/compat.h
+	@mkdir -p $(dir $@)
+	clang $(WARN) $(SAN_FLAGS) -fPIC -shared -I$(lua_inc_5.4) -o $@ csrc/qrcode.c -lqrencode
+
+# The whole suite on Lua 5.4 with the C modules built under ASan and UBSan.
+asan: build/asan/beeper/core.so build/asan/beeper/qrcode.so
+	BEEPER_CHILD_PREFIX="env -u LD_PRELOAD" BEEPER_SIM_LUA="env -u LD_PRELOAD lua5.4" \
+	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	BEEPER_BUILD=build/asan sh spec/run 5.4
 
 # The whole suite under valgrind: any error or definite leak fails it.
-valgrind: build/5.4/beeper/core.so
+valgrind: build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
 	BEEPER_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --trace-children=no" \
 	BEEPER_SLOW=1 sh spec/run 5.4
+
+# Every version with the collector running all the time.
+gc-stress: all
+	BEEPER_GC_STRESS=1 sh spec/run $(VERSIONS)
 
 build/fuzz/response_fuzz: fuzz/response_fuzz.c $(SRC) $(HDR)
 	@mkdir -p $(dir $@)

@@ -19,6 +19,7 @@ dependencies = {
 }
 external_dependencies = {
   CURL = { library = "curl" },
+  QRENCODE = { library = "qrencode" },
 }
 build = {
   type = "builtin",
@@ -28,14 +29,38 @@ build = {
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },
     },
-    beeper = "lua/beeper/init.lua",
+    ["beeper.qrcode"] = {
+      sources = { "csrc/qrcode.c" },
+      libraries = { "qrencode" },
+      libdirs = { "$(QRENCODE_LIBDIR)" },
+    },
+    ["beeper"] = "lua/beeper/init.lua",
     ["beeper.api"] = "lua/beeper/api.lua",
+    ["beeper.async"] = "lua/beeper/async.lua",
     ["beeper.client"] = "lua/beeper/client.lua",
     ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
     ["beeper.errors"] = "lua/beeper/errors.lua",
+    ["beeper.flows"] = "lua/beeper/flows.lua",
     ["beeper.headers"] = "lua/beeper/headers.lua",
+    ["beeper.log"] = "lua/beeper/log.lua",
+    ["beeper.loop"] = "lua/beeper/loop/init.lua",
+    ["beeper.loop.awesome"] = "lua/beeper/loop/awesome.lua",
+    ["beeper.loop.blocking"] = "lua/beeper/loop/blocking.lua",
+    ["beeper.loop.luv"] = "lua/beeper/loop/luv.lua",
+    ["beeper.loop.neovim"] = "lua/beeper/loop/neovim.lua",
     ["beeper.path"] = "lua/beeper/path.lua",
+    ["beeper.poll"] = "lua/beeper/poll.lua",
+    ["beeper.qr"] = "lua/beeper/qr.lua",
     ["beeper.response"] = "lua/beeper/response.lua",
     ["beeper.retry"] = "lua/beeper/retry.lua",
+    ["beeper.sim"] = "lua/beeper/sim.lua",
+    ["beeper.sim.handle"] = "lua/beeper/sim/handle.lua",
+    ["beeper.sim.http"] = "lua/beeper/sim/http.lua",
+    ["beeper.sim.state"] = "lua/beeper/sim/state.lua",
+    ["beeper.steps"] = "lua/beeper/steps.lua",
+    ["beeper.tui"] = "lua/beeper/tui.lua",
+  },
+  install = {
+    bin = { ["beeper-sim"] = "bin/beeper-sim" },
   },
 }

@@ -5,6 +5,10 @@ local socket = require "socket"
 
 local M = {}
 
+-- Put before child commands that do not load the core (zbarimg): `make asan`
+-- sets it so that the preloaded ASan runtime stays out of them.
+M.child_prefix = os.getenv("BEEPER_CHILD_PREFIX") or ""
+
 -- The interpreter running these specs, for child processes.
 function M.lua_binary()
   local v = os.getenv("BEEPER_TEST_LUA_VERSION")

@@ -2,6 +2,7 @@
 -- modules, written as an image, and read by zbarimg (zbar-tools), a decoder
 -- independent of libqrencode.
 local qr = require "beeper.qr"
+local helper = require "spec.helper"
 
 local INVERSE = { [" "] = { false, false }, ["▄"] = { false, true },
                   ["▀"] = { true, false }, ["█"] = { true, true } }
@@ -38,7 +39,7 @@ local function write_pgm(rows, path)
 end
 
 local function zbar(path)
-  local p = assert(io.popen("zbarimg --quiet --raw " .. path .. " 2>/dev/null"))
+  local p = assert(io.popen(helper.child_prefix .. " zbarimg --quiet --raw " .. path .. " 2>/dev/null"))
   local out = p:read("*a")
   p:close()
   return (out:gsub("\n$", ""))
