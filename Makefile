@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind fuzz gc-stress
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -83,8 +83,18 @@ asan: build/asan/beeper/core.so build/asan/beeper/qrcode.so
 
 # The whole suite under valgrind: any error or definite leak fails it.
 valgrind: build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
-	BEEPER_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --trace-children=no" \
+	SPECS="$(SPECS)" BEEPER_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --trace-children=no" \
 	BEEPER_SLOW=1 sh spec/run 5.4
+
+# The engine, request, error and async specs under valgrind (quicker than
+# the whole suite): zero errors and zero definite leaks.
+MEMCHECK_SPECS := spec/core_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/decode_spec.lua
+memcheck:
+	@$(MAKE) --no-print-directory valgrind SPECS="$(MEMCHECK_SPECS)"
+
+# Benchmarks against the alternatives (installs nginx, hyperfine, the Node SDK).
+bench:
+	@sh bench/run
 
 # Every version with the collector running all the time.
 gc-stress: all

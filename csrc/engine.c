@@ -306,7 +306,8 @@ long bp_engine_timeout(bp_engine *e)
 
 void bp_engine_wait(bp_engine *e, int ms)
 {
-    if (e->multi)
+    /* A finished transfer waiting to be collected is news enough. */
+    if (e->multi && e->done_head == NULL)
         curl_multi_poll(e->multi, NULL, 0, ms, NULL);
 }
 

@@ -64,7 +64,8 @@ long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen
 int bp_engine_perform(bp_engine *e);
 /* Milliseconds until curl wants perform() called again; -1: no timer. */
 long bp_engine_timeout(bp_engine *e);
-/* Waits up to ms for socket activity (curl_multi_poll). */
+/* Waits up to ms for socket activity (curl_multi_poll); returns at once when a finished
+ * transfer is waiting to be collected. */
 void bp_engine_wait(bp_engine *e, int ms);
 /* Pops the id of a finished request, or 0 when none. */
 long bp_engine_next_done(bp_engine *e);

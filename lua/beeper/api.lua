@@ -17,10 +17,10 @@ local OPTION = { timeout = "number", connect_timeout = "number", deadline = "num
 
 -- Precomputes ids and accepted parameter names once per endpoint.
 local function describe(ep)
-  local d = { name = ep[1], method = ep[2], template = ep[3], ids = {},
+  local pieces, ids = path.compile(ep[3])
+  local d = { name = ep[1], method = ep[2], template = ep[3], pieces = pieces, ids = ids,
               auth = ep.auth ~= false, empty_ok = ep.empty_ok, body = ep.body,
               required = ep.required or {} }
-  for id in ep[3]:gmatch("{([%w_]+)}") do d.ids[#d.ids + 1] = id end
   if ep.body then
     d.accepts = {}
     for lua_name, wire in pairs(ep.body) do
@@ -92,7 +92,7 @@ local function prepare(d, ...)
   if d.body then body = encode_body(d, args[k]); k = k + 1 end
   return {
     name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok,
-    path = #ids > 0 and path.expand(d.template, ids) or d.template,
+    path = #ids > 0 and path.expand(d.pieces, ids) or d.template,
     body = body, opts = check_options(d, args[k]),
   }, callback
 end

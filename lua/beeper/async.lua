@@ -6,6 +6,7 @@ local errors = require "beeper.errors"
 local M = {}
 
 local MAX_INTERVAL = 10 -- ms between engine pumps while waiting on sockets
+local PER_TICK = 8 -- finished requests handled per pump tick
 
 -- Coroutines started by beeper.async: calls inside them yield, not block.
 M.threads = setmetatable({}, { __mode = "k" })
@@ -106,8 +107,22 @@ local Pump = {}
 Pump.__index = Pump
 
 function M.pump(client, loop)
-  return setmetatable({ client = client, loop = loop, by_id = {}, handles = {},
-                        interval = 1, now = require("beeper.core").now }, Pump)
+  local pump = setmetatable({ client = client, loop = loop, by_id = {}, handles = {},
+                              interval = 1, now = require("beeper.core").now }, Pump)
+  -- A loop that can wait on the engine's sockets (the blocking loop) gets
+  -- woken by I/O instead of sleeping out the pump interval.
+  if loop.add_io_waiter then loop.add_io_waiter(pump) end
+  return pump
+end
+
+-- For loops with add_io_waiter: waits up to ms for this client's sockets,
+-- then pumps; false when nothing is in flight.
+function Pump:wait_io(ms)
+  local c = self.client._core
+  if c == nil or next(self.by_id) == nil then return false end
+  c:wait(ms)
+  self:tick()
+  return true
 end
 
 -- Hands the result to the user once, on the loop.
@@ -120,9 +135,14 @@ function Pump:finish(h, value, err)
   self.loop.defer(function() callback(err, value) end)
 end
 
--- (Re)arms the pump timer to fire within ms.
+-- (Re)arms the pump timer to fire within ms. A tick already due at once is
+-- kept: starting a hundred requests arms one timer, not a hundred.
 function Pump:arm(ms)
-  if self.timer then self.loop.stop_timer(self.timer) end
+  if self.timer then
+    if self.armed_ms == 0 then return end
+    self.loop.stop_timer(self.timer)
+  end
+  self.armed_ms = ms
   self.timer = self.loop.start_timer(ms, function()
     self.timer = nil
     self:tick()
@@ -136,16 +156,17 @@ function Pump:attempt(h)
   h.id = id
   self.by_id[id] = h
   self.interval = 1
-  self:arm(1)
+  self:arm(0) -- connect and send on the next turn of the host loop
 end
 
 function Pump:tick()
   local c = self.client._core
   if c == nil then return end -- closed meanwhile
   c:perform()
-  local progressed = false
+  local progressed, handled = false, 0
   local id = c:next_done()
   while id do
+    handled = handled + 1
     local h = self.by_id[id]
     self.by_id[id] = nil
     if h then
@@ -163,6 +184,9 @@ function Pump:tick()
         self:finish(h, value, err)
       end
     end
+    -- Give the host loop a turn between batches: decoding a hundred answers
+    -- in one go would hold up its own timers.
+    if handled == PER_TICK then return self:arm(0) end
     id = c:next_done()
   end
   if next(self.by_id) ~= nil then

@@ -86,10 +86,12 @@ function Client:has_token()
 end
 
 -- The C client, made on first use.
+local core -- beeper.core, loaded on the first request
+
 function Client:core()
   local c = self._core
   if c == nil then
-    local core = require "beeper.core"
+    core = core or require "beeper.core"
     c = core.client { max_body = self.max_body, max_depth = self.max_depth }
     self._core = c
     self._user_agent = string.format("beeper-lua/%s (%s; libcurl/%s)",
@@ -171,11 +173,11 @@ end
 
 -- Runs a call to the end, blocking: result, or nil and an error value.
 function Client:run(call)
-  local core = require "beeper.core"
-  local s = self:settings(call, core.now())
+  self:core()
+  local t0 = core.now()
+  local s = self:settings(call, t0)
   local retries = 0
   while true do
-    local t0 = core.now()
     local id, err = self:attempt(call, s, retries, t0)
     if not id then return nil, err end
     local status, a, b, meta = self._core:run(id)
@@ -184,6 +186,7 @@ function Client:run(call)
     if not delay then return value, err end
     core.sleep(delay)
     retries = retries + 1
+    t0 = core.now()
   end
 end
 

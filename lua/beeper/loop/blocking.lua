@@ -7,7 +7,8 @@ Loop.__index = Loop
 
 function M.new()
   local core = require "beeper.core"
-  local self = setmetatable({ timers = {}, queue = {}, now = core.now, sleep = core.sleep }, Loop)
+  local self = setmetatable({ timers = {}, queue = {}, waiters = setmetatable({}, { __mode = "k" }), now = core.now,
+                              sleep = core.sleep }, Loop)
   -- Adapter functions are called without self.
   self.start_timer = function(ms, fn)
     local t = { at = self.now() + ms / 1000, fn = fn }
@@ -16,6 +17,10 @@ function M.new()
   end
   self.stop_timer = function(t) t.stopped = true end
   self.defer = function(fn) self.queue[#self.queue + 1] = fn end
+  -- Optional adapter extension: a waiter's wait_io(ms) waits up to ms for its
+  -- sockets and returns true, or false when it has nothing in flight. Held
+  -- weakly, so a forgotten client can still be collected.
+  self.add_io_waiter = function(waiter) self.waiters[waiter] = true end
   return self
 end
 
@@ -38,6 +43,15 @@ function Loop:next_timer()
   return first
 end
 
+-- Lets the first waiter with requests in flight wait for I/O; false when
+-- none has any (then the loop just sleeps until its next timer).
+function Loop:wait_io(seconds)
+  for waiter in pairs(self.waiters) do
+    if waiter:wait_io(math.max(1, math.floor(seconds * 1000))) then return true end
+  end
+  return false
+end
+
 -- Runs until no timer and no deferred call is left, or until done() is true.
 function Loop:run(done)
   while not (done and done()) do
@@ -48,9 +62,12 @@ function Loop:run(done)
       local t = self:next_timer()
       if t == nil then return end
       local wait = t.at - self.now()
-      if wait > 0 then self.sleep(wait) end
-      t.stopped = true
-      t.fn()
+      if wait <= 0 then
+        t.stopped = true
+        t.fn()
+      elseif not self:wait_io(wait) then
+        self.sleep(wait)
+      end
     end
   end
 end

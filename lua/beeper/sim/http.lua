@@ -18,7 +18,8 @@ local Server = {}
 Server.__index = Server
 
 function M.new(host, port)
-  local listener = assert(socket.bind(host, port))
+  -- A deep backlog: tests open a hundred connections at once.
+  local listener = assert(socket.bind(host, port, 1024))
   listener:settimeout(0)
   local _, bound = listener:getsockname()
   return setmetatable({ listener = listener, port = tonumber(bound), conns = {}, timers = {},

@@ -1,0 +1,35 @@
+-- What `require "beeper"` costs at start-up, timed by hyperfine against an
+-- empty interpreter, `require "cjson"`, and loading the C core (libcurl)
+-- that beeper defers to the first request: lua5.4 bench/startup.lua
+local stats = require "bench.stats"
+local cjson = require "cjson"
+
+local env = 'LUA_PATH="./?.lua;lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/5.4/?.so;;"'
+local cases = {
+  { "lua5.4 -e ''", "lua5.4 -e ''" },
+  { "require cjson", "lua5.4 -e 'require \"cjson\"'" },
+  { "require beeper", "lua5.4 -e 'require \"beeper\"'" },
+  { "require beeper.core (libcurl)", "lua5.4 -e 'require \"beeper.core\"'" },
+}
+local json = os.tmpname()
+local args = {}
+for _, c in ipairs(cases) do
+  args[#args + 1] = "-n '" .. c[1] .. "' \"" .. c[2]:gsub('"', '\\"') .. '"'
+end
+stats.capture(string.format("env %s hyperfine -N --warmup 20 --runs %d --export-json %s %s",
+  env, tonumber(os.getenv("BENCH_STARTUP_RUNS") or 300), json, table.concat(args, " ")) .. " 2>/dev/null")
+local f = assert(io.open(json))
+local results = cjson.decode(f:read("*a")).results
+f:close()
+os.remove(json)
+
+local base = results[1].median
+print("\nStart-up (hyperfine, median ms over runs, extra over an empty interpreter):")
+print(string.format("%-32s %9s %9s %9s", "command", "median", "mean", "extra"))
+for i, r in ipairs(results) do
+  print(string.format("%-32s %9.2f %9.2f %9.2f", cases[i][1], r.median * 1000, r.mean * 1000,
+    (r.median - base) * 1000))
+end
+local beeper = results[3].median - base
+print(string.format("Target: require \"beeper\" <= 5 ms: %.2f ms (libcurl, loaded on the first request, adds %.2f ms)",
+  beeper * 1000, (results[4].median - base) * 1000))

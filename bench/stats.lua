@@ -1,0 +1,42 @@
+-- Medians and ranges for the benchmark tables.
+local M = {}
+
+function M.median(xs)
+  local s = {}
+  for i, x in ipairs(xs) do s[i] = x end
+  table.sort(s)
+  local n = #s
+  if n == 0 then return nil end
+  if n % 2 == 1 then return s[(n + 1) / 2] end
+  return (s[n / 2] + s[n / 2 + 1]) / 2
+end
+
+function M.range(xs)
+  local lo, hi = math.huge, -math.huge
+  for _, x in ipairs(xs) do
+    if x < lo then lo = x end
+    if x > hi then hi = x end
+  end
+  return lo, hi
+end
+
+-- Runs a shell command and returns its stdout (error if it fails).
+function M.capture(cmd)
+  local p = assert(io.popen(cmd, "r"))
+  local out = p:read("*a")
+  local ok, _, code = p:close()
+  if ok == nil or ok == false or (type(code) == "number" and code ~= 0 and ok ~= true) then
+    error("command failed: " .. cmd .. "\n" .. out)
+  end
+  return out
+end
+
+-- Formats microseconds compactly.
+function M.us(seconds)
+  local us = seconds * 1e6
+  if us >= 10000 then return string.format("%.0f", us) end
+  if us >= 100 then return string.format("%.0f", us) end
+  return string.format("%.1f", us)
+end
+
+return M
