@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -77,7 +77,7 @@ build/asan/beeper/qrcode.so: csrc/qrcode.c csrc/compat.h
 # The whole suite on Lua 5.4 with the C modules built under ASan and UBSan.
 asan: build/asan/beeper/core.so build/asan/beeper/qrcode.so
 	BEEPER_CHILD_PREFIX="env -u LD_PRELOAD" BEEPER_SIM_LUA="env -u LD_PRELOAD lua5.4" \
-	LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	BEEPER_WRAP="env LD_PRELOAD=$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	BEEPER_BUILD=build/asan sh spec/run 5.4
 
@@ -91,6 +91,16 @@ valgrind: build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
 MEMCHECK_SPECS := spec/core_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/decode_spec.lua
 memcheck:
 	@$(MAKE) --no-print-directory valgrind SPECS="$(MEMCHECK_SPECS)"
+
+# What CI runs besides `make check`: sanitizers, valgrind, GC stress and a
+# bounded fuzzing run. Installs clang and valgrind when missing (as root).
+harden:
+	@sh .ci/deps .ci/packages .ci/packages-hardening
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
+	@$(MAKE) --no-print-directory gc-stress
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # Benchmarks against the alternatives (installs nginx, hyperfine, the Node SDK).
 bench:
