@@ -22,6 +22,9 @@ M.Client = Client
 -- The token lives here, not on the client table, so printing or dumping a
 -- client never shows it.
 local secrets = setmetatable({}, { __mode = "k" })
+-- The header lines built once per client hold the token too: kept here for
+-- the same reason.
+local header_cache = setmetatable({}, { __mode = "k" })
 
 local function env(name)
   local v = os.getenv(name)
@@ -71,7 +74,7 @@ function M.new(opts)
   self.logger = opts.logger or log.default_sink
   local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
   self._headers = headers.merge(base, opts.headers, 2)
-  self._variants = {}
+  header_cache[self] = {}
   local tree = api.tree(function() return self end)
   for k, v in pairs(tree) do self[k] = v end
   return self
@@ -104,7 +107,8 @@ end
 function Client:header_lines(call)
   local with_body = call.body ~= nil
   local key = (call.auth and 2 or 0) + (with_body and 1 or 0)
-  local lines = self._variants[key]
+  local cache = header_cache[self]
+  local lines = cache[key]
   if lines == nil or (call.opts and call.opts.headers) then
     local list = headers.copy(self._headers)
     headers.set(list, "Accept", "application/json")
@@ -116,7 +120,7 @@ function Client:header_lines(call)
       return headers.lines(list)
     end
     lines = headers.lines(list)
-    self._variants[key] = lines
+    cache[key] = lines
   end
   return lines
 end

@@ -7,6 +7,12 @@
 -- sim.serve(opts) runs one in the current process (bin/beeper-sim does).
 -- The control plane lives under /_sim/: faults, reset, requests, config,
 -- state, shutdown.
+-- A fault matches `method` and `path` (a Lua pattern) for `times` requests
+-- (default 1, 0: for ever) and answers `status` with `headers` and `body`
+-- (or `json`), after `delay` seconds; or misbehaves: `close` (drop the
+-- connection), `partial` (half the body, shorter than its Content-Length),
+-- `reset` (the same, then a TCP reset), `trickle` (bytes per second), `hang`
+-- (never answer).
 local http = require "beeper.sim.http"
 local state = require "beeper.sim.state"
 local cjson = require("cjson").new()
@@ -110,7 +116,8 @@ function Sim:handle(req, respond)
   end
   if fault then
     if fault.hang then return end -- never answer
-    res.misbehave = { close = fault.close, partial = fault.partial, trickle = fault.trickle }
+    res.misbehave = { close = fault.close, partial = fault.partial, reset = fault.reset,
+                      trickle = fault.trickle }
     if fault.delay then return self.server:after(fault.delay, function() respond(res) end) end
   end
   respond(res)

@@ -34,6 +34,8 @@ end
 function Server:close_conn(c)
   if c.closed then return end
   c.closed = true
+  -- Linger 0 makes close() send a TCP reset instead of a clean FIN.
+  if c.reset then c.sock:setoption("linger", { on = true, timeout = 0 }) end
   c.sock:close()
   self.conns[c.sock] = nil
 end
@@ -61,7 +63,8 @@ function Server:respond(c, res, req)
   local f = res.misbehave or {}
   if f.close then return self:close_conn(c) end
   local close = req.headers.connection == "close"
-  if f.partial then
+  if f.partial or f.reset then
+    c.reset = f.reset
     local body = res.body or ""
     local text = M.format(res, #body + 100)
     return self:queue(c, text:sub(1, #text - math.floor(#body / 2)), true)
