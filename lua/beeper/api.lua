@@ -18,7 +18,7 @@ local OPTION = { timeout = "number", connect_timeout = "number", deadline = "num
 -- Precomputes ids and accepted parameter names once per endpoint.
 local function describe(ep)
   local pieces, ids = path.compile(ep[3])
-  local d = { name = ep[1], method = ep[2], template = ep[3], pieces = pieces, ids = ids,
+  local d = { name = ep[1], method = ep[2], template = ep[3], pieces = pieces, ids = ids, nids = #ids,
               auth = ep.auth ~= false, empty_ok = ep.empty_ok, body = ep.body,
               required = ep.required or {} }
   if ep.body then
@@ -80,20 +80,39 @@ local function check_options(d, opts)
 end
 
 -- Parses (ids..., [params], [options], [callback]) into a call description.
+-- Written without a table of the arguments: this runs on every request.
+local check_id, encode = path.check_id, path.encode
+
 local function prepare(d, ...)
   local n = select("#", ...)
-  local args = { ... }
   local callback
-  if n > 0 and type(args[n]) == "function" then callback = args[n]; args[n] = nil end
-  local ids = {}
-  for i, name in ipairs(d.ids) do ids[i] = path.check_id(args[i], name, 3) end
-  local k = #d.ids + 1
+  if n > 0 then
+    local last = select(n, ...)
+    if type(last) == "function" then callback, n = last, n - 1 end
+  end
+  local nids, pieces, p = d.nids, d.pieces, d.template
+  if nids == 1 then
+    local a = n >= 1 and (...) or nil
+    p = pieces[1] .. encode(check_id(a, d.ids[1], 3)) .. pieces[2]
+  elseif nids == 2 then
+    local a, b = ...
+    if n < 2 then b = nil; if n < 1 then a = nil end end
+    p = pieces[1] .. encode(check_id(a, d.ids[1], 3)) .. pieces[2] .. encode(check_id(b, d.ids[2], 3)) .. pieces[3]
+  elseif nids > 2 then
+    local ids = {}
+    for i, name in ipairs(d.ids) do ids[i] = check_id(i <= n and (select(i, ...)) or nil, name, 3) end
+    p = path.expand(pieces, ids)
+  end
+  local k = nids + 1
   local body
-  if d.body then body = encode_body(d, args[k]); k = k + 1 end
+  if d.body then
+    body = encode_body(d, k <= n and (select(k, ...)) or nil)
+    k = k + 1
+  end
+  local opts = k <= n and (select(k, ...)) or nil
   return {
     name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok,
-    path = #ids > 0 and path.expand(d.pieces, ids) or d.template,
-    body = body, opts = check_options(d, args[k]),
+    path = p, body = body, opts = opts ~= nil and check_options(d, opts) or nil,
   }, callback
 end
 

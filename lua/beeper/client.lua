@@ -125,9 +125,11 @@ function Client:header_lines(call)
   return lines
 end
 
+local NO_OPTIONS = {}
+
 -- Per-call settings with the client's as defaults; started anchors the deadline.
 function Client:settings(call, now)
-  local o = call.opts or {}
+  local o = call.opts or NO_OPTIONS
   return {
     timeout = o.timeout or self.timeout,
     connect_timeout = o.connect_timeout or self.connect_timeout,
@@ -137,23 +139,28 @@ function Client:settings(call, now)
   }
 end
 
+local floor, min = math.floor, math.min
+local DEBUG, INFO = log.LEVELS.debug, log.LEVELS.info
+
 local function ms(seconds)
-  return math.max(1, math.floor(seconds * 1000 + 0.5))
+  local v = floor(seconds * 1000 + 0.5)
+  return v < 1 and 1 or v
 end
 
 -- Starts one attempt; returns the core request id, or nil and an error value.
 function Client:attempt(call, s, retries, now)
   local timeout = s.timeout
-  if s.deadline then timeout = math.min(timeout, s.deadline - (now - s.started)) end
+  if s.deadline then timeout = min(timeout, s.deadline - (now - s.started)) end
   if timeout <= 0 then
     return nil, errors.new { kind = "timeout", message = "deadline passed",
       method = call.method, path = call.path, retries = retries }
   end
-  local c = self:core()
+  local c = self._core or self:core()
   local url, lines = self.base_url .. call.path, self:header_lines(call)
-  if self.log_level >= log.LEVELS.debug then log.request(self.logger, call, url, lines, retries) end
+  if self.log_level >= DEBUG then log.request(self.logger, call, url, lines, retries) end
+  local connect = s.connect_timeout
   local id, msg = c:start(call.method, url, lines, call.body, ms(timeout),
-    ms(math.min(s.connect_timeout, timeout)))
+    ms(connect < timeout and connect or timeout))
   if not id then
     return nil, errors.new { kind = "connection", message = msg, method = call.method,
       path = call.path, retries = retries }
@@ -163,13 +170,13 @@ end
 
 -- Judges one finished attempt (the core's take() results in ...): the value,
 -- or an error value and the delay before the next try (nil: no more tries).
-function Client:outcome(call, s, retries, t0, now, ...)
-  local value, err, delay = response.outcome(call, retries, ...)
+function Client:outcome(call, s, retries, t0, now, status, a, b, meta)
+  local value, err, delay = response.outcome(call, retries, status, a, b, meta)
   if err then
     err.retries = retries
     if retry.give_up(s, retries, delay, now - s.started) then delay = nil end
   end
-  if self.log_level >= log.LEVELS.info then
+  if self.log_level >= INFO then
     log.outcome(self.logger, call, err, (now - t0) * 1000, delay)
   end
   return value, err, delay
@@ -177,14 +184,15 @@ end
 
 -- Runs a call to the end, blocking: result, or nil and an error value.
 function Client:run(call)
-  self:core()
+  local c = self._core or self:core()
   local t0 = core.now()
   local s = self:settings(call, t0)
   local retries = 0
   while true do
     local id, err = self:attempt(call, s, retries, t0)
     if not id then return nil, err end
-    local status, a, b, meta = self._core:run(id)
+    c = self._core -- the same unless a log sink closed the client
+    local status, a, b, meta = c:run(id)
     local value, delay
     value, err, delay = self:outcome(call, s, retries, t0, core.now(), status, a, b, meta)
     if not delay then return value, err end

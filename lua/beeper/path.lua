@@ -2,7 +2,7 @@
 -- request line ("/", "?", "#", "%", space, CR, LF, NUL all become %XX).
 local M = {}
 
-local format, byte, find = string.format, string.byte, string.find
+local format, byte = string.format, string.byte
 
 local function escape(c)
   return format("%%%02X", byte(c))
@@ -11,10 +11,22 @@ end
 -- Keeps what the TypeScript SDK keeps literal in a path segment, except
 -- that "." and ".." are encoded too: URL normalisation would otherwise
 -- remove them and send the request to another path.
-function M.encode(segment)
-  if not find(segment, "[^A-Za-z0-9_~-]") then return segment end -- the usual id: nothing to do
+local function encode(segment)
   if segment == "." or segment == ".." then return (segment:gsub("%.", "%%2E")) end
   return (segment:gsub("[^A-Za-z0-9%-%._~!%$&'%(%)%*%+,;=:@]", escape))
+end
+
+-- Ids repeat (a session is polled for minutes): remember recent encodings
+-- rather than pattern-match every time. Cleared when it grows too big.
+local memo, memo_size = {}, 0
+
+function M.encode(segment)
+  local done = memo[segment]
+  if done then return done end
+  done = encode(segment)
+  if memo_size >= 256 then memo, memo_size = {}, 0 end
+  memo[segment], memo_size = done, memo_size + 1
+  return done
 end
 
 -- Checks a path id argument; a bad one is a programmer error (raised).
