@@ -6,14 +6,9 @@ local beeper = require "beeper"
 describe("non-blocking calls", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { loop = "blocking" })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { loop = "blocking" })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("returns a handle at once and calls back error-first", function()

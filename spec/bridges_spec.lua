@@ -4,14 +4,9 @@ local helper = require "spec.helper"
 describe("bridges", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim)
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end)
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("lists bridges and gets one", function()

@@ -5,14 +5,9 @@ local beeper = require "beeper"
 describe("decoding", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { max_retries = 0 })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { max_retries = 0 })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("drops null members and keeps integers as integers", function()

@@ -14,14 +14,9 @@ describe("error values", function()
     return err
   end
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { max_retries = 0 })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { max_retries = 0 })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("http: status, code, message and details from the body", function()

@@ -40,14 +40,9 @@ end
 describe("beeper.connect", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { loop = "blocking" })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { loop = "blocking" })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function()
     sim:reset()
     sim:config { qr_polls = 2 }
@@ -142,14 +137,9 @@ end)
 describe("beeper.sign_in", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { access_token = "" })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { access_token = "" })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("signs in an existing account, asking again after a wrong code", function()

@@ -27,6 +27,24 @@ function M.client(h, opts)
   return beeper.new(opts)
 end
 
+-- A simulator and a client on it for a describe block: pass the returned
+-- start and stop to setup() and teardown(); set(sim, client) hands them to
+-- the spec's locals.
+function M.serve(set, client_opts)
+  local sim, client
+  return {
+    start = function()
+      sim = M.start_sim()
+      client = M.client(sim, client_opts)
+      set(sim, client)
+    end,
+    stop = function()
+      client:close()
+      sim:stop()
+    end,
+  }
+end
+
 -- A loopback port nobody listens on.
 function M.closed_port()
   local s = assert(socket.bind("127.0.0.1", 0))

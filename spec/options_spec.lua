@@ -4,14 +4,9 @@ local helper = require "spec.helper"
 describe("per-request options and headers", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { headers = { ["X-Client"] = "c1" } })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { headers = { ["X-Client"] = "c1" } })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("sends the documented headers", function()

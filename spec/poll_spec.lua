@@ -5,14 +5,9 @@ local beeper = require "beeper"
 describe("beeper.poll", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { loop = "blocking" })
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end, { loop = "blocking" })
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("returns the completed session after the scripted polls, reporting changes", function()

@@ -4,14 +4,9 @@ local helper = require "spec.helper"
 describe("retries", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim)
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end)
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   it("waits Retry-After seconds after a 429, then succeeds", function()

@@ -5,14 +5,9 @@ local beeper = require "beeper"
 describe("app setup", function()
   local sim, client
 
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim)
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
+  local served = helper.serve(function(s, c) sim, client = s, c end)
+  setup(served.start)
+  teardown(served.stop)
   before_each(function() sim:reset() end)
 
   local function auth_of(req) return req.headers.authorization end

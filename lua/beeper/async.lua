@@ -5,6 +5,8 @@ local errors = require "beeper.errors"
 
 local M = {}
 
+local unpack = table.unpack or unpack
+
 local MAX_INTERVAL = 10 -- ms between engine pumps while waiting on sockets
 local PER_TICK = 8 -- finished requests handled per pump tick
 
@@ -74,6 +76,14 @@ function M.sleep(client, seconds)
   end
   pending[co] = waiter
   return coroutine.yield()
+end
+
+-- The two forms of a flow: with a callback, a task (non-blocking, has
+-- cancel()); without, flow(...) runs now and returns its results.
+function M.flow(callback, flow, ...)
+  if callback == nil then return flow(...) end
+  local n, args = select("#", ...), { ... }
+  return M.task(function() return flow(unpack(args, 1, n)) end, callback)
 end
 
 -- Runs fn(...) as an async coroutine and hands its (result, err) to

@@ -123,10 +123,7 @@ end
 
 function M.connect(client, bridge_id, ui, opts)
   opts = opts or {}
-  if opts.callback then
-    return async.task(function() return connect(client, bridge_id, ui, opts) end, opts.callback)
-  end
-  return connect(client, bridge_id, ui, opts)
+  return async.flow(opts.callback, connect, client, bridge_id, ui, opts)
 end
 
 -- Credentials print without their token.
@@ -174,10 +171,7 @@ end
 
 function M.sign_in(client, email, ui, opts)
   opts = opts or {}
-  if opts.callback then
-    return async.task(function() return sign_in(client, email, ui, opts) end, opts.callback)
-  end
-  return sign_in(client, email, ui, opts)
+  return async.flow(opts.callback, sign_in, client, email, ui, opts)
 end
 
 return M

@@ -66,10 +66,7 @@ end
 
 function M.poll(client, bridge_id, session_id, opts)
   opts = check_options(opts)
-  if opts.callback then
-    return async.task(function() return poll(client, bridge_id, session_id, opts) end, opts.callback)
-  end
-  return poll(client, bridge_id, session_id, opts)
+  return async.flow(opts.callback, poll, client, bridge_id, session_id, opts)
 end
 
 return M
