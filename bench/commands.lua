@@ -24,6 +24,11 @@ function M.luasocket(base, n, call)
   return lua_env("5.4") .. "lua5.4 bench/luasocket.lua " .. base .. " " .. n .. " " .. call
 end
 
+-- Debian's lua-curl builds only for Lua 5.1.
+function M.luacurl(base, n, call)
+  return lua_env("5.1") .. "lua5.1 bench/luacurl.lua " .. base .. " " .. n .. " " .. call
+end
+
 function M.curl_spawn(base, n, call)
   return lua_env("5.4") .. "lua5.4 bench/curl_spawn.lua " .. base .. " " .. n .. " " .. call
 end

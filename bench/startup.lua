@@ -10,6 +10,10 @@ local cases = {
   { "require cjson", "lua5.4 -e 'require \"cjson\"'" },
   { "require beeper", "lua5.4 -e 'require \"beeper\"'" },
   { "require beeper.core (libcurl)", "lua5.4 -e 'require \"beeper.core\"'" },
+  -- Lua 5.1, to compare with Debian's lua-curl, which links libcurl at require.
+  { "lua5.1 -e ''", "lua5.1 -e ''" },
+  { "lua5.1 require beeper", "env LUA_CPATH=build/5.1/?.so\\;\\; lua5.1 -e 'require \"beeper\"'" },
+  { "lua5.1 require curl (lua-curl)", "lua5.1 -e 'require \"curl\"'" },
 }
 local json = os.tmpname()
 local args = {}
@@ -24,11 +28,12 @@ f:close()
 os.remove(json)
 
 local base = results[1].median
-print("\nStart-up (hyperfine, median ms over runs, extra over an empty interpreter):")
+print("\nStart-up (hyperfine, median ms over runs, extra over an empty interpreter of the same Lua):")
 print(string.format("%-32s %9s %9s %9s", "command", "median", "mean", "extra"))
 for i, r in ipairs(results) do
+  local empty = i >= 5 and results[5].median or base
   print(string.format("%-32s %9.2f %9.2f %9.2f", cases[i][1], r.median * 1000, r.mean * 1000,
-    (r.median - base) * 1000))
+    (r.median - empty) * 1000))
 end
 local beeper = results[3].median - base
 print(string.format("Target: require \"beeper\" <= 5 ms: %.2f ms (libcurl, loaded on the first request, adds %.2f ms)",
