@@ -27,13 +27,18 @@ local results = cjson.decode(f:read("*a")).results
 f:close()
 os.remove(json)
 
+-- The empty run of each interpreter is the baseline of that interpreter's rows.
+local empty = {}
+for i, c in ipairs(cases) do
+  local lua = c[2]:match("(lua%d%.%d) %-e ''$")
+  if lua then empty[lua] = results[i].median end
+end
 local base = results[1].median
 print("\nStart-up (hyperfine, median ms over runs, extra over an empty interpreter of the same Lua):")
 print(string.format("%-32s %9s %9s %9s", "command", "median", "mean", "extra"))
 for i, r in ipairs(results) do
-  local empty = i >= 5 and results[5].median or base
   print(string.format("%-32s %9.2f %9.2f %9.2f", cases[i][1], r.median * 1000, r.mean * 1000,
-    (r.median - empty) * 1000))
+    (r.median - empty[cases[i][2]:match("lua%d%.%d")]) * 1000))
 end
 local beeper = results[3].median - base
 print(string.format("Target: require \"beeper\" <= 5 ms: %.2f ms (libcurl, loaded on the first request, adds %.2f ms)",
