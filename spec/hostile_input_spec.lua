@@ -39,9 +39,15 @@ local ROWS = {
     kind = "timeout", within = 2 },
   { "trickles one byte a second", fault = { trickle = 1, status = 200, body = '{"items":[]}' },
     opts = { timeout = 1 }, kind = "timeout", within = 3 },
-  { "429 storm with Retry-After: 3600, deadline 2 s",
-    fault = { status = 429, times = 0, headers = { ["Retry-After"] = "3600" } },
+  { "429 storm with Retry-After: 50, deadline 2 s",
+    fault = { status = 429, times = 0, headers = { ["Retry-After"] = "50" } },
     opts = { max_retries = 5, deadline = 2 }, kind = "http", status = 429, retries = 0, within = 1 },
+  { "429 storm with Retry-After: 3600 (ignored: backoff), 2 retries",
+    fault = { status = 429, times = 0, headers = { ["Retry-After"] = "3600" } },
+    opts = { max_retries = 2 }, kind = "http", status = 429, retries = 2, within = 2 },
+  { "503 storm with Retry-After: 1e999 (ignored: backoff), 2 retries",
+    fault = { status = 503, times = 0, headers = { ["Retry-After"] = "1e999" } },
+    opts = { max_retries = 2 }, kind = "http", status = 503, retries = 2, within = 2 },
   { "429 storm with Retry-After: 1, deadline 2.5 s",
     fault = { status = 429, times = 0, headers = { ["Retry-After"] = "1" } },
     opts = { max_retries = 10, deadline = 2.5 }, kind = "http", status = 429, retries = 2, within = 3 },
@@ -198,10 +204,10 @@ describe("hostile input", function()
   it("a missing token is a clear error naming BEEPER_ACCESS_TOKEN", function()
     local out = helper.run_lua([[
       local beeper = require "beeper"
-      local ok, msg = pcall(beeper.bridges.list)
-      print(ok, msg)
+      local r, err = beeper.bridges.list()
+      print(r, err.kind, tostring(err))
     ]], { BEEPER_BASE_URL = sim.url })
-    assert.matches("^false\t.*needs an access token.*BEEPER_ACCESS_TOKEN", out)
+    assert.matches("^nil\tauth\tbeeper: auth: .*needs an access token.*BEEPER_ACCESS_TOKEN", out)
     assert.are.equal(0, #sim:requests())
     record("no token anywhere", (out:gsub("%s+$", "")))
   end)

@@ -74,8 +74,11 @@ describe("app setup", function()
     local anon = helper.client(sim, { access_token = "" })
     assert.is_false(anon:has_token())
     assert(anon.app.setup.start())
-    assert.has_error(function() anon.app.setup.get() end,
-      "beeper: app.setup.get needs an access token: pass access_token to beeper.new or set BEEPER_ACCESS_TOKEN")
+    local r, err = anon.app.setup.get()
+    assert.is_nil(r)
+    assert.are.equal("auth", err.kind)
+    assert.are.equal("app.setup.get needs an access token: pass access_token to beeper.new or set BEEPER_ACCESS_TOKEN",
+      err.message)
     anon:close()
   end)
 

@@ -36,7 +36,9 @@ describe("retry.delay", function()
     local at = retry.parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")
     assert.are.equal(784111777, at)
     assert.are.equal(7, retry.delay(0, { retry_after = "Sun, 06 Nov 1994 08:49:37 GMT" }, at - 7))
-    assert.are.equal(0, retry.delay(0, { retry_after = "Sun, 06 Nov 1994 08:49:37 GMT" }, at + 60))
+    -- A date in the past is no usable wait: the usual backoff.
+    local past = retry.delay(0, { retry_after = "Sun, 06 Nov 1994 08:49:37 GMT" }, at + 60)
+    assert.is_true(past <= 0.5 and past >= 0.375, past)
   end)
   it("backs off exponentially with up to 25% jitter, capped at 8 s", function()
     for k = 0, 6 do
@@ -44,6 +46,24 @@ describe("retry.delay", function()
       for _ = 1, 50 do
         local d = retry.delay(k, nil)
         assert.is_true(d <= base and d >= base * 0.75, k .. ": " .. d)
+      end
+    end
+  end)
+  it("#11.2 honours a server wait only below 60 s, else backs off", function()
+    local function backoff(d) return d <= 0.5 and d >= 0.375 end
+    assert.are.equal(59, retry.delay(0, { retry_after = "59" }))
+    assert.is_true(backoff(retry.delay(0, { retry_after = "60" })))
+    assert.is_true(backoff(retry.delay(0, { retry_after = "3600" })))
+    assert.is_true(backoff(retry.delay(0, { retry_after_ms = "600000" })))
+    assert.is_true(backoff(retry.delay(0, { retry_after = "0" })))
+    local now = os.time()
+    assert.is_true(backoff(retry.delay(0, { retry_after = "Fri, 01 Jan 2100 00:00:00 GMT" }, now)))
+  end)
+  it("#11.1 ignores non-finite and negative waits: inf, 1e999, nan, -1", function()
+    for _, v in ipairs { "inf", "-inf", "1e999", "-1e999", "nan", "-nan", "-1", "0x7fffffffffffffff" } do
+      for _, meta in ipairs { { retry_after = v }, { retry_after_ms = v } } do
+        local d = retry.delay(0, meta)
+        assert.is_true(d <= 0.5 and d >= 0.375, v .. ": " .. tostring(d))
       end
     end
   end)

@@ -1,6 +1,7 @@
 -- Builds the public call tree (client.bridges.login_sessions.create, ...)
 -- from beeper.endpoints, checking arguments the way a programmer expects:
 -- a wrong type or a missing id raises; anything the server does is returned.
+local callable = require "beeper.callable"
 local endpoints = require "beeper.endpoints"
 local path = require "beeper.path"
 
@@ -14,6 +15,8 @@ local FIELD_TYPE = { fields = "table", acceptTerms = "boolean" }
 
 local OPTION = { timeout = "number", connect_timeout = "number", deadline = "number",
                  max_retries = "number", headers = "table" }
+-- Smallest value of each numeric option; math.huge means no limit.
+local OPTION_MIN = { timeout = 0.001, connect_timeout = 0.001, deadline = 0, max_retries = 0 }
 
 -- Precomputes ids and accepted parameter names once per endpoint.
 local function describe(ep)
@@ -74,6 +77,8 @@ local function check_options(d, opts)
       error(format("beeper: %s: unknown option '%s'", d.name, tostring(k)), 4)
     elseif type(v) ~= OPTION[k] then
       error(format("beeper: %s: option %s must be a %s", d.name, k, OPTION[k]), 4)
+    elseif OPTION_MIN[k] and (v ~= v or v < OPTION_MIN[k]) then -- v ~= v: NaN
+      error(format("beeper: %s: option %s must be a number >= %s", d.name, k, OPTION_MIN[k]), 4)
     end
   end
   return opts
@@ -88,7 +93,8 @@ local function prepare(d, ...)
   local callback
   if n > 0 then
     local last = select(n, ...)
-    if type(last) == "function" then callback, n = last, n - 1 end
+    -- A plain options table is never callable; a spy or callable object is.
+    if callable(last) then callback, n = last, n - 1 end
   end
   local nids, pieces, p = d.nids, d.pieces, d.template
   if nids == 1 then

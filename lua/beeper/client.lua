@@ -8,6 +8,7 @@ local retry = require "beeper.retry"
 local async = require "beeper.async"
 local loops = require "beeper.loop"
 local log = require "beeper.log"
+local callable = require "beeper.callable"
 
 local M = {}
 
@@ -32,20 +33,42 @@ local function env(name)
   return v
 end
 
+-- A number >= min; math.huge is accepted ("no limit"), NaN is not.
 local function number_option(opts, key, default, min)
   local v = opts[key]
   if v == nil then return default end
-  if type(v) ~= "number" or v < min then
+  if type(v) ~= "number" or v ~= v or v < min then
     error("beeper.new: " .. key .. " must be a number >= " .. min, 3)
   end
   return v
 end
 
+-- An integer in [min, max]: what the C core takes as a size or a depth.
+local function integer_option(opts, key, default, min, max)
+  local v = opts[key]
+  if v == nil then return default end
+  if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max then
+    error(string.format("beeper.new: %s must be an integer from %d to %.0f", key, min, max), 3)
+  end
+  return v
+end
+
+-- Requests are made by appending "/v1/..." to the base URL, so a query or a
+-- fragment in it would put every path after the "?" or "#".
 local function check_base_url(url)
-  if type(url) ~= "string" or not url:match("^https?://[^%s]+$") or url:find("[%c]") then
-    error("beeper.new: base_url must be an http:// or https:// URL", 3)
+  if type(url) ~= "string" or not url:match("^https?://[^%s]+$") or url:find("[%c?#]") then
+    error("beeper.new: base_url must be an http:// or https:// URL without a query or fragment", 3)
   end
   return (url:gsub("/+$", ""))
+end
+
+-- An explicit proxy is the only one used: libcurl's environment variables
+-- (http_proxy, ALL_PROXY...) would send the token to whatever a shell exports.
+local function check_proxy(proxy)
+  if proxy ~= nil and (type(proxy) ~= "string" or proxy == "" or proxy:find("[%c%s]")) then
+    error("beeper.new: proxy must be a URL such as http://127.0.0.1:3128", 3)
+  end
+  return proxy
 end
 
 function M.new(opts)
@@ -65,12 +88,18 @@ function M.new(opts)
     timeout = number_option(opts, "timeout", 30, 0.001),
     connect_timeout = number_option(opts, "connect_timeout", 10, 0.001),
     max_retries = number_option(opts, "max_retries", 2, 0),
-    max_body = number_option(opts, "max_body", 8 * 1024 * 1024, 1),
-    max_depth = number_option(opts, "max_depth", 128, 1),
+    max_body = integer_option(opts, "max_body", 8 * 1024 * 1024, 1, 2 ^ 53),
+    max_depth = integer_option(opts, "max_depth", 128, 1, 10000),
+    proxy = check_proxy(opts.proxy),
   }, Client)
   secrets[self] = token
-  self._loop = opts.loop
+  -- Checked now (an unknown name raises here); luv is loaded here too, out
+  -- of any coroutine, since it binds itself to the thread that loads it.
+  self._loop = (loops.check or function(l) return l end)(opts.loop) -- TEMP shim until loop.check lands
   self.log_level = log.level(opts.log_level or env("BEEPER_LOG"))
+  if opts.logger ~= nil and not callable(opts.logger) then
+    error("beeper.new: logger must be a function", 2)
+  end
   self.logger = opts.logger or log.default_sink
   local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
   self._headers = headers.merge(base, opts.headers, 2)
@@ -141,10 +170,35 @@ end
 
 local floor, min = math.floor, math.min
 local DEBUG, INFO = log.LEVELS.debug, log.LEVELS.info
+-- Longer than this is "no limit" for libcurl (0): about 24 days in ms fits
+-- a C long everywhere, and math.huge has no integer form.
+local MAX_MS = 2 ^ 31 - 1
 
 local function ms(seconds)
   local v = floor(seconds * 1000 + 0.5)
+  if v > MAX_MS then return 0 end
   return v < 1 and 1 or v
+end
+
+-- Log lines go to the user's logger, protected. Inside a pump tick we are in
+-- a host I/O callback, where Neovim refuses its API (E5560): the line goes
+-- through the loop's defer then. A logger error is reported once.
+local function emit(self, line)
+  local ok, err = pcall(self.logger, line)
+  if not ok and not self._logger_failed then
+    self._logger_failed = true
+    (loops.report or function(_, m) io.stderr:write(m, "\n") end)(self._pump and self._pump.loop, -- TEMP shim
+      "beeper: the logger raised (later errors not shown): " .. tostring(err))
+  end
+end
+
+function Client:log_line(line)
+  local pump = self._pump
+  if pump and pump.ticking then
+    pump.loop.defer(function() emit(self, line) end)
+  else
+    emit(self, line)
+  end
 end
 
 -- Starts one attempt; returns the core request id, or nil and an error value.
@@ -157,10 +211,10 @@ function Client:attempt(call, s, retries, now)
   end
   local c = self._core or self:core()
   local url, lines = self.base_url .. call.path, self:header_lines(call)
-  if self.log_level >= DEBUG then log.request(self.logger, call, url, lines, retries) end
+  if self.log_level >= DEBUG then self:log_line(log.request(call, url, lines, retries)) end
   local connect = s.connect_timeout
   local id, msg = c:start(call.method, url, lines, call.body, ms(timeout),
-    ms(connect < timeout and connect or timeout))
+    ms(connect < timeout and connect or timeout), self.proxy)
   if not id then
     return nil, errors.new { kind = "connection", message = msg, method = call.method,
       path = call.path, retries = retries }
@@ -177,7 +231,7 @@ function Client:outcome(call, s, retries, t0, now, status, a, b, meta)
     if retry.give_up(s, retries, delay, now - s.started) then delay = nil end
   end
   if self.log_level >= INFO then
-    log.outcome(self.logger, call, err, (now - t0) * 1000, delay)
+    self:log_line(log.outcome(call, err, (now - t0) * 1000, delay))
   end
   return value, err, delay
 end
@@ -213,10 +267,19 @@ end
 -- Every public call ends here. With a callback: returns a handle at once and
 -- later calls callback(err, result). Inside beeper.async: yields. Otherwise
 -- blocks and returns result, or nil and an error value.
+-- A missing token is a condition of the environment (awesome started from a
+-- display manager without BEEPER_ACCESS_TOKEN), so it is an error value,
+-- delivered like any other, not an exception that would abort rc.lua.
+local function no_token(call)
+  return errors.new { kind = "auth", method = call.method, path = call.path,
+    message = call.name .. " needs an access token: pass access_token to beeper.new"
+      .. " or set BEEPER_ACCESS_TOKEN" }
+end
+
 function Client:send(call, callback)
   if call.auth and not secrets[self] then
-    error("beeper: " .. call.name .. " needs an access token: pass access_token to beeper.new"
-      .. " or set BEEPER_ACCESS_TOKEN", 3)
+    if callback ~= nil then return self:pump():fail(call, callback, no_token(call)) end
+    return nil, no_token(call)
   end
   if callback == nil then
     local co = coroutine.running()

@@ -31,16 +31,17 @@ function M.redact(lines)
   return out
 end
 
-function M.request(sink, call, url, lines, attempt)
-  sink(string.format("beeper: debug: -> %s %s (attempt %d) [%s]%s", call.method, url, attempt + 1,
-    table.concat(M.redact(lines), "; "), call.body and (" body " .. #call.body .. " bytes") or ""))
+-- The debug line for one attempt (the caller hands it to the logger).
+function M.request(call, url, lines, attempt)
+  return string.format("beeper: debug: -> %s %s (attempt %d) [%s]%s", call.method, url, attempt + 1,
+    table.concat(M.redact(lines), "; "), call.body and (" body " .. #call.body .. " bytes") or "")
 end
 
 -- One line per attempt's outcome: status or error kind, and what happens next.
-function M.outcome(sink, call, err, ms, retry_in)
+function M.outcome(call, err, ms, retry_in)
   local what = err and (err.kind .. (err.status and (" " .. err.status) or "")) or "ok"
-  sink(string.format("beeper: info: %s %s -> %s in %.1f ms%s", call.method, call.path, what, ms,
-    retry_in and string.format(", retrying in %.2f s", retry_in) or ""))
+  return string.format("beeper: info: %s %s -> %s in %.1f ms%s", call.method, call.path, what, ms,
+    retry_in and string.format(", retrying in %.2f s", retry_in) or "")
 end
 
 return M

@@ -35,19 +35,41 @@ function M.parse_http_date(s)
   return days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(sec)
 end
 
--- Seconds to wait before retry number `done + 1`.  now is the wall clock.
-function M.delay(done, meta, now)
-  if meta then
-    local ms = tonumber(meta.retry_after_ms)
-    if ms and ms >= 0 then return ms / 1000 end
-    local after = meta.retry_after
-    if after then
-      local s = tonumber(after)
-      if s and s >= 0 then return s end
-      local at = M.parse_http_date(after)
-      if at then return math.max(0, at - (now or os.time())) end
-    end
+local huge = math.huge
+local MAX_SERVER_WAIT = 60 -- seconds: a longer server wait is not honoured (as the SDK)
+
+-- A finite number, or nil (tonumber accepts "inf" and "nan" on 5.1 and
+-- "1e999" everywhere).
+local function finite(v)
+  if v ~= nil and v == v and v > -huge and v < huge then return v end
+  return nil
+end
+
+-- What the server asked for, in seconds, or nil: retry-after-ms, else
+-- retry-after as seconds or an HTTP date. The first one that parses wins.
+function M.server_wait(meta, now)
+  if not meta then return nil end
+  if meta.retry_after_ms then
+    local ms = finite(tonumber(meta.retry_after_ms))
+    if ms then return ms / 1000 end
   end
+  local after = meta.retry_after
+  if after then
+    local s = tonumber(after)
+    if s ~= nil then return finite(s) end
+    local at = M.parse_http_date(after)
+    if at then return at - (now or os.time()) end
+  end
+  return nil
+end
+
+-- Seconds to wait before retry number `done + 1`.  now is the wall clock.
+-- A server wait is honoured only when it is above 0 and below a minute,
+-- like the TypeScript SDK; otherwise (absent, negative, absurd, NaN, inf)
+-- the usual backoff applies, so no answer can make a call sleep for hours.
+function M.delay(done, meta, now)
+  local wait = M.server_wait(meta, now)
+  if wait and wait > 0 and wait < MAX_SERVER_WAIT then return wait end
   return min(0.5 * 2 ^ done, 8) * (1 - random() * 0.25)
 end
 
