@@ -28,10 +28,10 @@ describe("the default client", function()
     local out = helper.run_lua([[
       local beeper = require "beeper"
       local start = assert(beeper.app.login.start())
-      local ok, err = pcall(beeper.bridges.list)
-      io.write(type(start.setupRequestID), " ", tostring(ok), " ", err)
+      local list, err = beeper.bridges.list()
+      io.write(type(start.setupRequestID), " ", tostring(list), " ", err.kind, " ", tostring(err))
     ]], { BEEPER_BASE_URL = sim.url })
-    assert.matches("^string false .*BEEPER_ACCESS_TOKEN", out)
+    assert.matches("^string nil auth .*BEEPER_ACCESS_TOKEN", out)
   end)
 
   it("defaults to http://localhost:23373", function()
