@@ -1,15 +1,32 @@
 /* beeper.core: the Lua face of the transfer engine.
  *
- *   local c = core.client{ max_body = bytes, max_depth = n }
- *   local id = c:start(method, url, headers, body, timeout_ms, connect_timeout_ms)
+ *   local c = core.client{ max_body = bytes, max_depth = n }    -- nil: the defaults
+ *   local id = c:start(method, url, headers, body, timeout_ms, connect_timeout_ms, proxy)
  *   c:perform() --> running;  c:timeout() --> ms;  c:wait(ms);  c:next_done() --> id | nil
  *   c:take(id)  --> status, value, decode_error, meta   (an HTTP answer)
  *               --> nil, kind, message, curl_code      (no answer)
  *               --> false                               (still running)
  *   c:run(id)   --> as take, after driving the transfers until id is done
  *   c:cancel(id), c:close(), c:count()
+ *   core.sleep(seconds), core.now()
+ *
+ * headers: "Name: value" lines (strings or numbers). A request without a
+ * Content-Type line is sent without one (curl would say form-urlencoded).
+ * timeout_ms, connect_timeout_ms: any number >= 0 (default 30000, 10000);
+ * 0 means no limit, fractions round up, huge values clamp to INT_MAX.
+ * proxy: nil uses no proxy at all, not even http_proxy / ALL_PROXY from the
+ * environment (they would get the token); a string is the proxy URL.
+ * c:wait(ms) clamps ms to 0..INT_MAX. c:run(id) waits on the sockets until
+ * that request is done, however many others sit finished and untaken.
+ * A body that fails to decode, nesting too deep for the Lua stack included,
+ * is a decode error value; a taken request is released even if pushing its
+ * result raises. Every socket is close-on-exec. core.sleep raises for a
+ * non-finite value, returns at once for <= 0 and clamps at 2^31-1 s.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,26 +63,35 @@ static bp_client *check_open(lua_State *L)
     return c;
 }
 
-static lua_Integer opt_integer_field(lua_State *L, int t, const char *k, lua_Integer dflt)
+/* Read as numbers: 1e300 must meet the range check, not a failed or
+ * undefined conversion to an integer. */
+static lua_Number opt_number_field(lua_State *L, int t, const char *k, lua_Number dflt)
 {
-    lua_Integer v;
+    lua_Number v;
     lua_getfield(L, t, k);
-    v = luaL_optinteger(L, -1, dflt);
+    v = luaL_optnumber(L, -1, dflt);
     lua_pop(L, 1);
     return v;
 }
 
+#define MAX_BODY_CAP 9007199254740992.0 /* 2^53: exact in a double, fits size_t */
+
 static int client_new(lua_State *L)
 {
     bp_client *c;
-    lua_Integer max_body, max_depth;
-    if (lua_isnoneornil(L, 1))
+    lua_Number max_body, max_depth;
+    lua_settop(L, 1);
+    if (lua_isnil(L, 1)) { /* core.client() and core.client(nil): the defaults */
         lua_newtable(L);
+        lua_replace(L, 1);
+    }
     luaL_checktype(L, 1, LUA_TTABLE);
-    max_body = opt_integer_field(L, 1, "max_body", 8 * 1024 * 1024);
-    max_depth = opt_integer_field(L, 1, "max_depth", 128);
-    luaL_argcheck(L, max_body > 0, 1, "max_body must be positive");
-    luaL_argcheck(L, max_depth > 0 && max_depth <= 10000, 1, "max_depth must be 1..10000");
+    max_body = opt_number_field(L, 1, "max_body", 8 * 1024 * 1024);
+    max_depth = opt_number_field(L, 1, "max_depth", 128);
+    luaL_argcheck(L, max_body >= 1, 1, "max_body must be positive");
+    luaL_argcheck(L, max_depth >= 1 && max_depth <= 10000, 1, "max_depth must be 1..10000");
+    if (max_body > MAX_BODY_CAP)
+        max_body = MAX_BODY_CAP;
 
     c = lua_newuserdata(L, sizeof *c);
     memset(c, 0, sizeof *c);
@@ -114,6 +140,20 @@ static int header_ok(const char *s, size_t len)
     return strlen(s) == len && strpbrk(s, "\r\n") == NULL;
 }
 
+/* Argument i as a curl millisecond count: NaN and negatives raise, 0 stays
+ * 0, fractions round up (0.5 ms must not become 0), huge values clamp. */
+static long ms_arg(lua_State *L, int i, lua_Number dflt, const char *name)
+{
+    lua_Number v = luaL_optnumber(L, i, dflt);
+    long ms;
+    if (!(v >= 0))
+        luaL_error(L, "beeper: start: %s must be a number >= 0", name);
+    if (v >= (lua_Number)INT_MAX)
+        return INT_MAX; /* 24 days: no limit in practice, and fits curl's fields */
+    ms = (long)v;
+    return (lua_Number)ms < v ? ms + 1 : ms;
+}
+
 static int client_start(lua_State *L)
 {
     bp_client *c = check_open(L);
@@ -123,28 +163,38 @@ static int client_start(lua_State *L)
     long id;
     int i;
 
+    lua_settop(L, 8);
     memset(&spec, 0, sizeof spec);
     spec.method = luaL_checkstring(L, 2);
     spec.url = luaL_checkstring(L, 3);
-    if (!lua_isnoneornil(L, 4)) {
+    if (!lua_isnil(L, 4)) {
         luaL_checktype(L, 4, LUA_TTABLE);
         spec.nheaders = (int)lua_rawlen(L, 4);
         luaL_argcheck(L, spec.nheaders <= MAX_HEADERS, 4, "too many headers");
+        luaL_checkstack(L, spec.nheaders, "too many headers");
         for (i = 0; i < spec.nheaders; i++) {
             size_t len;
             lua_rawgeti(L, 4, i + 1);
+            /* Stays on the stack until started: a number's text lives only there. */
             lines[i] = lua_tolstring(L, -1, &len);
             /* Never echo the line: it may be the Authorization header. */
             if (lines[i] == NULL || !header_ok(lines[i], len))
                 return luaL_error(L, "beeper: header %d is not a single line of text", i + 1);
-            lua_pop(L, 1); /* still referenced by the table */
         }
         spec.headers = lines;
     }
-    if (!lua_isnoneornil(L, 5))
+    if (!lua_isnil(L, 5))
         spec.body = luaL_checklstring(L, 5, &spec.body_len);
-    spec.timeout_ms = (long)luaL_optinteger(L, 6, 30000);
-    spec.connect_timeout_ms = (long)luaL_optinteger(L, 7, 10000);
+    spec.timeout_ms = ms_arg(L, 6, 30000, "timeout_ms"); /* curl: 0 is no limit */
+    spec.connect_timeout_ms = ms_arg(L, 7, 10000, "connect_timeout_ms");
+    if (spec.connect_timeout_ms == 0)
+        spec.connect_timeout_ms = INT_MAX; /* curl's 0 here means its 300 s default */
+    if (!lua_isnil(L, 8)) {
+        size_t len;
+        spec.proxy = luaL_checklstring(L, 8, &len);
+        if (strlen(spec.proxy) != len || strpbrk(spec.proxy, "\r\n") != NULL)
+            return luaL_error(L, "beeper: proxy contains CR, LF or NUL");
+    }
     spec.max_body = c->max_body;
     if (strpbrk(spec.url, "\r\n") != NULL || strlen(spec.url) != lua_rawlen(L, 3))
         return luaL_error(L, "beeper: URL contains CR, LF or NUL");
@@ -176,9 +226,11 @@ static int client_timeout(lua_State *L)
 static int client_wait(lua_State *L)
 {
     bp_client *c = check_client(L);
-    lua_Integer ms = luaL_checkinteger(L, 2);
+    lua_Number ms = luaL_checknumber(L, 2);
+    if (ms != ms)
+        return luaL_error(L, "beeper: wait: ms must be a number, not NaN");
     if (!c->closed)
-        bp_engine_wait(&c->engine, ms < 0 ? 0 : (int)ms);
+        bp_engine_wait(&c->engine, ms <= 0 ? 0 : ms >= (lua_Number)INT_MAX ? INT_MAX : (int)ms);
     return 0;
 }
 
@@ -207,10 +259,17 @@ static int client_cancel(lua_State *L)
     return 1;
 }
 
+/* Under lua_pcall: (request, decoder_ref) --> the results of take(). */
+static int push_result(lua_State *L)
+{
+    const bp_request *r = lua_touserdata(L, 1);
+    return bp_push_result(L, (int)lua_tointeger(L, 2), r);
+}
+
 static int take(lua_State *L, bp_client *c, long id)
 {
     bp_request *r = bp_engine_find(&c->engine, id);
-    int n;
+    int top, status;
     if (r == NULL) {
         lua_pushnil(L);
         lua_pushliteral(L, "cancelled");
@@ -221,9 +280,17 @@ static int take(lua_State *L, bp_client *c, long id)
         lua_pushboolean(L, 0);
         return 1;
     }
-    n = bp_push_result(L, c->decoder_ref, r);
+    /* Protected, so the request goes back to the pool even if a push
+     * raises (out of memory): it must never stay in the engine for ever. */
+    top = lua_gettop(L);
+    lua_pushcfunction(L, push_result);
+    lua_pushlightuserdata(L, r);
+    lua_pushinteger(L, (lua_Integer)c->decoder_ref);
+    status = lua_pcall(L, 2, LUA_MULTRET, 0);
     bp_engine_release(&c->engine, r);
-    return n;
+    if (status != 0)
+        return lua_error(L);
+    return lua_gettop(L) - top;
 }
 
 static int client_take(lua_State *L)
@@ -243,20 +310,32 @@ static int client_run(lua_State *L)
         if (r->state != BP_RUNNING)
             break;
         ms = bp_engine_timeout(&c->engine);
-        bp_engine_wait(&c->engine, (ms < 0 || ms > 1000) ? 1000 : (int)ms);
+        /* poll, not wait: a callback request finished and left in the done
+         * queue must not turn this loop into a busy one. */
+        bp_engine_poll(&c->engine, (ms < 0 || ms > 1000) ? 1000 : (int)ms);
     }
     return take(L, c, id);
 }
+
+#define MAX_SLEEP 2147483647.0 /* seconds; fits any time_t */
 
 static int core_sleep(lua_State *L)
 {
     lua_Number s = luaL_checknumber(L, 1);
     struct timespec ts;
+    /* Casting inf or NaN to time_t is undefined: nanosleep then fails with
+     * EINVAL, and retrying it for ever would spin. */
+    if (!isfinite(s))
+        return luaL_error(L, "beeper: sleep: seconds must be a finite number");
     if (s <= 0)
         return 0;
+    if (s > MAX_SLEEP)
+        s = MAX_SLEEP;
     ts.tv_sec = (time_t)s;
     ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) != 0)
+    if (ts.tv_nsec > 999999999L)
+        ts.tv_nsec = 999999999L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ; /* interrupted by a signal: sleep the rest */
     return 0;
 }

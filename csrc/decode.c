@@ -126,22 +126,12 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
     return len;
 }
 
-int bp_decode(lua_State *L, int decoder_ref, const char *buf, size_t len)
+/* Under lua_pcall: (decoder, text) --> the normalised value. Normalising
+ * needs Lua stack per level of nesting, and on 5.1 and LuaJIT a depth that
+ * cjson accepts can exhaust it: that must be a decode error, not a raise. */
+static int decode_protected(lua_State *L)
 {
-    size_t bad = utf8_invalid_at((const unsigned char *)buf, len);
-    if (bad < len) {
-        lua_pushfstring(L, "invalid UTF-8 at byte %d", (int)bad + 1);
-        return 0;
-    }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, decoder_ref);
-    lua_pushlstring(L, buf, len);
-    if (lua_pcall(L, 1, 1, 0) != 0) {
-        if (!lua_isstring(L, -1)) {
-            lua_pop(L, 1);
-            lua_pushliteral(L, "invalid JSON");
-        }
-        return 0;
-    }
+    lua_call(L, 1, 1);
     if (lua_type(L, -1) == LUA_TTABLE) {
         bp_normalise(L, -1);
 #if BP_HAS_INTEGERS
@@ -155,6 +145,26 @@ int bp_decode(lua_State *L, int decoder_ref, const char *buf, size_t len)
     } else if (lua_type(L, -1) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == NULL) {
         lua_pop(L, 1);
         lua_pushnil(L); /* a bare null body */
+    }
+    return 1;
+}
+
+int bp_decode(lua_State *L, int decoder_ref, const char *buf, size_t len)
+{
+    size_t bad = utf8_invalid_at((const unsigned char *)buf, len);
+    if (bad < len) {
+        lua_pushfstring(L, "invalid UTF-8 at byte %d", (int)bad + 1);
+        return 0;
+    }
+    lua_pushcfunction(L, decode_protected);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, decoder_ref);
+    lua_pushlstring(L, buf, len);
+    if (lua_pcall(L, 2, 1, 0) != 0) {
+        if (!lua_isstring(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "invalid JSON");
+        }
+        return 0;
     }
     return 1;
 }

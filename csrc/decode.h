@@ -10,7 +10,8 @@
 int bp_decoder_new(lua_State *L, int max_depth);
 
 /* Decodes len bytes. On success pushes the normalised value and returns 1;
- * on failure pushes the decoder's message and returns 0. */
+ * on failure (bad UTF-8 or JSON, nesting beyond the depth limit or the Lua
+ * stack) pushes the message and returns 0. Raises only when out of memory. */
 int bp_decode(lua_State *L, int decoder_ref, const char *buf, size_t len);
 
 /* In place, under the table at idx: JSON null object members are removed,

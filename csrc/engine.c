@@ -1,13 +1,19 @@
 /* The curl multi engine. See engine.h. */
-#define _POSIX_C_SOURCE 200809L /* strncasecmp */
+#define _POSIX_C_SOURCE 200809L /* strncasecmp, fcntl, sysconf */
 #include "engine.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define POOL_MAX 16
+#define FD_PROBE 8 /* curl_multi_init opens 2 (its wakeup socketpair) */
 
 size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -70,10 +76,58 @@ size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata)
     return n;
 }
 
+static void set_cloexec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+/* Connection sockets: curl's own socket() call, plus close-on-exec. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    curl_socket_t fd;
+    (void)clientp;
+    (void)purpose;
+#ifdef SOCK_CLOEXEC
+    /* Atomic: no window in which another thread's fork could inherit it. */
+    fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd != CURL_SOCKET_BAD || errno != EINVAL)
+        return fd;
+#endif
+    fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD)
+        set_cloexec(fd);
+    return fd;
+}
+
+/* Fills out[] with the lowest descriptors not open now; returns how many. */
+static int free_fds(int *out, int n)
+{
+    long max = sysconf(_SC_OPEN_MAX);
+    int fd, k = 0;
+    if (max < 0 || max > 1L << 20)
+        max = 1L << 20;
+    for (fd = 0; k < n && fd < max; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+            out[k++] = fd;
+    return k;
+}
+
 int bp_engine_init(bp_engine *e)
 {
+    int probe[FD_PROBE], n, i;
     memset(e, 0, sizeof *e);
+    /* curl_multi_init makes a wakeup socketpair without close-on-exec and
+     * does not expose it. POSIX hands out the lowest free descriptors, so
+     * the sockets that appear in the lowest free slots are curl's. */
+    n = free_fds(probe, FD_PROBE);
     e->multi = curl_multi_init();
+    for (i = 0; i < n; i++) {
+        struct stat st;
+        if (fstat(probe[i], &st) == 0 && S_ISSOCK(st.st_mode))
+            set_cloexec(probe[i]);
+    }
     e->next_id = 1;
     return e->multi != NULL;
 }
@@ -174,24 +228,36 @@ static void request_put(bp_engine *e, bp_request *r)
     e->pool_size++;
 }
 
+static int add_header(bp_request *r, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(r->headers, line);
+    if (l == NULL)
+        return 0;
+    r->headers = l;
+    return 1;
+}
+
+/* "Content-Type: ..." or curl's "Content-Type;" (an empty value). */
+static int is_content_type(const char *line)
+{
+    return strncasecmp(line, "Content-Type", 12) == 0 &&
+           (line[12] == ':' || line[12] == ';' || line[12] == ' ' || line[12] == '\t');
+}
+
 static int configure(bp_request *r, const bp_spec *s)
 {
     CURL *h = r->easy;
     CURLcode rc = CURLE_OK;
-    int i;
+    int i, typed = 0;
     for (i = 0; i < s->nheaders; i++) {
-        struct curl_slist *l = curl_slist_append(r->headers, s->headers[i]);
-        if (l == NULL)
+        if (!add_header(r, s->headers[i]))
             return 0;
-        r->headers = l;
+        typed = typed || is_content_type(s->headers[i]);
     }
-    /* An empty "Expect:" stops curl from waiting for 100 Continue. */
-    {
-        struct curl_slist *l = curl_slist_append(r->headers, "Expect:");
-        if (l == NULL)
-            return 0;
-        r->headers = l;
-    }
+    /* An empty "Expect:" stops curl from waiting for 100 Continue, and an
+     * empty "Content-Type:" from labelling a POST form-urlencoded. */
+    if (!add_header(r, "Expect:") || (!typed && !add_header(r, "Content-Type:")))
+        return 0;
     r->max_body = s->max_body;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
     SET(CURLOPT_URL, s->url);
@@ -208,8 +274,16 @@ static int configure(bp_request *r, const bp_spec *s)
     SET(CURLOPT_HEADERFUNCTION, bp_on_header);
     SET(CURLOPT_HEADERDATA, (void *)r);
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
+    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
     SET(CURLOPT_TIMEOUT_MS, s->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    /* A declared Content-Length over the cap fails before any byte is read. */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body);
+    /* "" turns off the environment's proxies (http_proxy, ALL_PROXY...);
+     * an explicit proxy is used for every host, whatever NO_PROXY says. */
+    SET(CURLOPT_PROXY, s->proxy ? s->proxy : "");
+    if (s->proxy)
+        SET(CURLOPT_NOPROXY, "");
     if (s->body) {
         /* Sized body: Content-Length, never chunked. */
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
@@ -304,11 +378,17 @@ long bp_engine_timeout(bp_engine *e)
     return ms;
 }
 
+void bp_engine_poll(bp_engine *e, int ms)
+{
+    if (e->multi)
+        curl_multi_poll(e->multi, NULL, 0, ms < 0 ? 0 : ms, NULL);
+}
+
 void bp_engine_wait(bp_engine *e, int ms)
 {
     /* A finished transfer waiting to be collected is news enough. */
-    if (e->multi && e->done_head == NULL)
-        curl_multi_poll(e->multi, NULL, 0, ms, NULL);
+    if (e->done_head == NULL)
+        bp_engine_poll(e, ms);
 }
 
 long bp_engine_next_done(bp_engine *e)

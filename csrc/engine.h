@@ -51,10 +51,13 @@ typedef struct bp_spec {
     int nheaders;
     const char *body; /* NULL: no body */
     size_t body_len;
-    long timeout_ms, connect_timeout_ms;
+    long timeout_ms, connect_timeout_ms; /* 0: no limit */
     size_t max_body;
+    const char *proxy; /* NULL: none at all, not even from http_proxy & co. */
 } bp_spec;
 
+/* Every socket the engine owns is close-on-exec: a child process (io.popen,
+ * jobstart) must not keep the client's connections open. */
 int bp_engine_init(bp_engine *e);
 void bp_engine_close(bp_engine *e); /* cancels everything; idempotent */
 
@@ -67,6 +70,9 @@ long bp_engine_timeout(bp_engine *e);
 /* Waits up to ms for socket activity (curl_multi_poll); returns at once when a finished
  * transfer is waiting to be collected. */
 void bp_engine_wait(bp_engine *e, int ms);
+/* The same, but always waits on the sockets: for a caller that waits for one
+ * request while others sit finished in the done queue. */
+void bp_engine_poll(bp_engine *e, int ms);
 /* Pops the id of a finished request, or 0 when none. */
 long bp_engine_next_done(bp_engine *e);
 bp_request *bp_engine_find(bp_engine *e, long id);

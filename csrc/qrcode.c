@@ -8,13 +8,27 @@
 
 #include "compat.h"
 
+#define BOX_MT "beeper.qrcode.box"
+
+/* The QRcode lives in a userdata box while rows are pushed: if a push raises
+ * (out of memory), the collector still frees it. */
+static int box_gc(lua_State *L)
+{
+    QRcode **box = luaL_checkudata(L, 1, BOX_MT);
+    if (*box) {
+        QRcode_free(*box);
+        *box = NULL;
+    }
+    return 0;
+}
+
 static int qr_encode(lua_State *L)
 {
     size_t len;
     const char *data = luaL_checklstring(L, 1, &len);
     const char *level_name = luaL_optstring(L, 2, "M");
     QRecLevel level;
-    QRcode *qr;
+    QRcode *qr, **box;
     luaL_Buffer row;
     int y, x;
 
@@ -27,11 +41,16 @@ static int qr_encode(lua_State *L)
     }
     if (len == 0)
         return luaL_argerror(L, 1, "nothing to encode");
+    box = lua_newuserdata(L, sizeof *box);
+    *box = NULL;
+    luaL_getmetatable(L, BOX_MT);
+    lua_setmetatable(L, -2);
     /* 8-bit mode with an explicit length: the payload may hold any byte. */
-    qr = QRcode_encodeData((int)len, (const unsigned char *)data, 0, level);
+    qr = *box = QRcode_encodeData((int)len, (const unsigned char *)data, 0, level);
     if (qr == NULL) {
+        int e = errno;
         lua_pushnil(L);
-        lua_pushstring(L, errno == ERANGE ? "data too large for a QR code" : strerror(errno));
+        lua_pushstring(L, e == ERANGE ? "data too large for a QR code" : strerror(e));
         return 2;
     }
     lua_createtable(L, qr->width, 1);
@@ -44,6 +63,7 @@ static int qr_encode(lua_State *L)
     }
     lua_pushinteger(L, qr->version);
     lua_setfield(L, -2, "version");
+    *box = NULL;
     QRcode_free(qr);
     return 1;
 }
@@ -51,6 +71,11 @@ static int qr_encode(lua_State *L)
 int luaopen_beeper_qrcode(lua_State *L)
 {
     static const luaL_Reg functions[] = { { "encode", qr_encode }, { NULL, NULL } };
+    if (luaL_newmetatable(L, BOX_MT)) {
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
     luaL_newlib(L, functions);
     return 1;
 }

@@ -2,6 +2,8 @@
 #include "result.h"
 #include "decode.h"
 
+#include <stdio.h>
+
 #define RAW_SNIPPET 512
 
 /* Pushes the results of a transfer that got no HTTP answer. */
@@ -9,9 +11,12 @@ static int push_failure(lua_State *L, const bp_request *r)
 {
     const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
     lua_pushnil(L);
-    if (r->too_large) {
+    /* FILESIZE_EXCEEDED: a Content-Length over the cap, refused up front. */
+    if (r->too_large || r->result == CURLE_FILESIZE_EXCEEDED) {
+        char text[64]; /* lua_pushfstring has no size_t format */
+        snprintf(text, sizeof text, "response body larger than %zu bytes", r->max_body);
         lua_pushliteral(L, "decode");
-        lua_pushfstring(L, "response body larger than %d bytes", (int)r->max_body);
+        lua_pushstring(L, text);
     } else if (r->result == CURLE_OPERATION_TIMEDOUT) {
         lua_pushliteral(L, "timeout");
         lua_pushstring(L, msg);

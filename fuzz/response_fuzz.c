@@ -73,10 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (bp_on_body((char *)body, 1, half, &r) == half)
             bp_on_body((char *)body + half, 1, len - half, &r);
     }
-    switch (data[2] % 4) {
+    switch (data[2] % 5) {
     case 0: r.result = r.too_large ? CURLE_WRITE_ERROR : CURLE_OK; break;
     case 1: r.result = CURLE_OPERATION_TIMEDOUT; break;
     case 2: r.result = CURLE_RECV_ERROR; break;
+    case 3: r.result = CURLE_FILESIZE_EXCEEDED; break; /* Content-Length over max_body */
     default: r.result = CURLE_COULDNT_CONNECT; break;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, judge_ref);
