@@ -9,7 +9,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -std=c99 -Wall -Wextra -Werror -pedantic
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/result.c
+SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/result.c csrc/sockets.c
 HDR        := $(wildcard csrc/*.h)
 
 lua_inc_5.1 := /usr/include/lua5.1
@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -113,7 +113,7 @@ gc-stress: all
 build/fuzz/response_fuzz: fuzz/response_fuzz.c $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I$(lua_inc_5.4) $(CURL_CFLAGS) \
-		-o $@ fuzz/response_fuzz.c csrc/decode.c csrc/engine.c csrc/result.c -llua5.4 $(CURL_LIBS)
+		-o $@ fuzz/response_fuzz.c csrc/decode.c csrc/engine.c csrc/result.c csrc/sockets.c -llua5.4 $(CURL_LIBS)
 
 # Bounded fuzzing of the response path from the seed corpus.
 fuzz: build/fuzz/response_fuzz
@@ -121,3 +121,13 @@ fuzz: build/fuzz/response_fuzz
 	@build/fuzz/response_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 \
 		build/fuzz/corpus > build/fuzz/log 2>&1; rc=$$?; grep -E '^#[0-9]+.*DONE|stat::(number_of_executed_units|new_units_added|peak_rss)' build/fuzz/log; \
 		echo "corpus: $$(ls build/fuzz/corpus | wc -l) inputs"; [ $$rc -eq 0 ] || tail -40 build/fuzz/log; exit $$rc
+
+# The socket bookkeeping against a model of curl and of the host's watchers.
+build/fuzz/sockets_fuzz: fuzz/sockets_fuzz.c csrc/sockets.c csrc/sockets.h
+	@mkdir -p $(dir $@)
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(CURL_CFLAGS) -o $@ fuzz/sockets_fuzz.c $(CURL_LIBS)
+
+fuzz-sockets: build/fuzz/sockets_fuzz
+	@build/fuzz/sockets_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		> build/fuzz/sockets.log 2>&1; rc=$$?; grep -E 'stat::(number_of_executed_units|new_units_added)' build/fuzz/sockets.log; \
+		[ $$rc -eq 0 ] || tail -40 build/fuzz/sockets.log; exit $$rc

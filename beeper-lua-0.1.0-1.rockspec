@@ -25,7 +25,7 @@ build = {
   type = "builtin",
   modules = {
     ["beeper.core"] = {
-      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/result.c" },
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/result.c", "csrc/sockets.c" },
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

@@ -22,6 +22,24 @@
  * is a decode error value; a taken request is released even if pushing its
  * result raises. Every socket is close-on-exec. core.sleep raises for a
  * non-finite value, returns at once for <= 0 and clamps at 2^31-1 s.
+
+ * Event-driven use (the host loop watches the sockets; no perform/wait):
+ *   local n, timer = c:changes(buf)
+ *       fills the reusable table buf with n pairs buf[2i-1] = fd, buf[2i] =
+ *       what (1 read, 2 write, 3 both, 0 stop watching) for each socket whose
+ *       watch must change since the last call, in the order they changed
+ *       (entries past 2n are left alone). A (fd, 0) always comes before a new
+ *       socket on a reused fd number: drop the old watcher, then make a new
+ *       one. timer is false when curl's deadline did not change, else -1 (no
+ *       deadline) or ms (call c:socket_action() in ms; 0: as soon as possible).
+ *       Call it after start, cancel, socket_action, perform and run.
+ *   local running = c:socket_action(fd, events)
+ *       fd became ready; events: 1 readable, 2 writable, 4 error (bitmask)
+ *       as the host's poller says. c:socket_action() (or fd -1): curl's
+ *       deadline passed. Finished transfers then wait in next_done()/take().
+ *   A closed client: changes() gives 0, false; socket_action() gives 0.
+ *   perform()/run() keep the reported sockets right, so callback requests on
+ *   the host loop and a blocking c:run() can share one client.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <errno.h>
@@ -216,6 +234,65 @@ static int client_perform(lua_State *L)
     return 1;
 }
 
+static int client_socket_action(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    lua_Integer fd = luaL_optinteger(L, 2, -1);
+    lua_Integer ev = luaL_optinteger(L, 3, 0);
+    int mask = 0;
+    luaL_argcheck(L, fd >= -1 && fd <= 0x7fffffff, 2, "not a socket");
+    if (c->closed) {
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    bp_engine_evented(&c->engine);
+    /* Spelled out rather than passed through: the Lua values are ours. */
+    if (ev & 1)
+        mask |= CURL_CSELECT_IN;
+    if (ev & 2)
+        mask |= CURL_CSELECT_OUT;
+    if (ev & 4)
+        mask |= CURL_CSELECT_ERR;
+    lua_pushinteger(L, bp_engine_socket_action(&c->engine,
+                                               fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd, mask));
+    return 1;
+}
+
+typedef struct changes_out {
+    lua_State *L;
+    int n; /* slots filled in the table at stack index 2 */
+} changes_out;
+
+static void push_change(void *ud, int fd, int what)
+{
+    changes_out *o = ud;
+    lua_pushinteger(o->L, fd);
+    lua_rawseti(o->L, 2, ++o->n);
+    lua_pushinteger(o->L, what);
+    lua_rawseti(o->L, 2, ++o->n);
+}
+
+static int client_changes(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    changes_out o;
+    int timer_changed = 0;
+    long timer_ms = -1;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    o.L = L;
+    o.n = 0;
+    if (!c->closed) {
+        bp_engine_evented(&c->engine);
+        bp_watch_drain(&c->engine.watch, push_change, &o, &timer_changed, &timer_ms);
+    }
+    lua_pushinteger(L, o.n / 2);
+    if (timer_changed)
+        lua_pushinteger(L, (lua_Integer)timer_ms);
+    else
+        lua_pushboolean(L, 0);
+    return 2;
+}
+
 static int client_timeout(lua_State *L)
 {
     bp_client *c = check_client(L);
@@ -351,6 +428,8 @@ static int core_now(lua_State *L)
 static const luaL_Reg client_methods[] = {
     {"start", client_start},
     {"perform", client_perform},
+    {"socket_action", client_socket_action},
+    {"changes", client_changes},
     {"timeout", client_timeout},
     {"wait", client_wait},
     {"next_done", client_next_done},

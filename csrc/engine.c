@@ -129,7 +129,7 @@ int bp_engine_init(bp_engine *e)
             set_cloexec(probe[i]);
     }
     e->next_id = 1;
-    return e->multi != NULL;
+    return e->multi != NULL && bp_watch_init(&e->watch, e->multi);
 }
 
 static void request_free(bp_request *r)
@@ -181,6 +181,7 @@ void bp_engine_close(bp_engine *e)
         curl_multi_cleanup(e->multi);
         e->multi = NULL;
     }
+    bp_watch_free(&e->watch); /* after the cleanup: it may still report sockets */
 }
 
 /* Takes an idle request from the pool, or makes one. */
@@ -365,7 +366,34 @@ int bp_engine_perform(bp_engine *e)
 {
     if (e->multi == NULL)
         return 0;
-    curl_multi_perform(e->multi, &e->running);
+    if (e->evented)
+        bp_watch_perform(e->multi, &e->running); /* keeps the watched sockets right */
+    else
+        curl_multi_perform(e->multi, &e->running);
+    collect(e);
+    return e->running;
+}
+
+void bp_engine_evented(bp_engine *e)
+{
+    if (e->evented || e->multi == NULL)
+        return;
+    e->evented = 1;
+    bp_watch_timer(&e->watch, e->multi); /* cannot fail: a valid handle and option */
+    /* Transfers that plain perform() advanced may hold sockets curl has not
+     * reported: one perform with the socket comparison reports them, and
+     * curl's current deadline with them. */
+    bp_watch_perform(e->multi, &e->running);
+    collect(e);
+    if (e->done_head)
+        bp_watch_soon(&e->watch); /* finished work no socket will announce */
+}
+
+int bp_engine_socket_action(bp_engine *e, curl_socket_t fd, int events)
+{
+    if (e->multi == NULL)
+        return 0;
+    curl_multi_socket_action(e->multi, fd, events, &e->running);
     collect(e);
     return e->running;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <curl/curl.h>
 
+#include "sockets.h"
+
 typedef struct bp_buffer {
     char *data;
     size_t len, cap;
@@ -41,6 +43,8 @@ typedef struct bp_engine {
     int pool_size;
     long next_id;
     int running;
+    bp_watch watch;      /* sockets and timer curl asked the host loop for */
+    int evented;         /* a host loop watches the sockets: see bp_engine_evented */
 } bp_engine;
 
 /* Everything needed to start one transfer. */
@@ -65,6 +69,13 @@ void bp_engine_close(bp_engine *e); /* cancels everything; idempotent */
 long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen);
 /* Advances all transfers without blocking; returns transfers still running. */
 int bp_engine_perform(bp_engine *e);
+/* Acts on socket fd (events: CURL_CSELECT_* bits), or on curl's timer when
+ * fd is CURL_SOCKET_TIMEOUT; collects finished transfers as perform() does.
+ * Returns transfers still running. */
+int bp_engine_socket_action(bp_engine *e, curl_socket_t fd, int events);
+/* Called before the host first reads e->watch or calls socket_action:
+ * from then on perform() keeps the reported sockets right. */
+void bp_engine_evented(bp_engine *e);
 /* Milliseconds until curl wants perform() called again; -1: no timer. */
 long bp_engine_timeout(bp_engine *e);
 /* Waits up to ms for socket activity (curl_multi_poll); returns at once when a finished
