@@ -95,7 +95,7 @@ function M.new(opts)
   secrets[self] = token
   -- Checked now (an unknown name raises here); luv is loaded here too, out
   -- of any coroutine, since it binds itself to the thread that loads it.
-  self._loop = (loops.check or function(l) return l end)(opts.loop) -- TEMP shim until loop.check lands
+  self._loop = loops.check(opts.loop)
   self.log_level = log.level(opts.log_level or env("BEEPER_LOG"))
   if opts.logger ~= nil and not callable(opts.logger) then
     error("beeper.new: logger must be a function", 2)
@@ -187,7 +187,7 @@ local function emit(self, line)
   local ok, err = pcall(self.logger, line)
   if not ok and not self._logger_failed then
     self._logger_failed = true
-    (loops.report or function(_, m) io.stderr:write(m, "\n") end)(self._pump and self._pump.loop, -- TEMP shim
+    loops.report(self._pump and self._pump.loop,
       "beeper: the logger raised (later errors not shown): " .. tostring(err))
   end
 end
