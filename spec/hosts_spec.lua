@@ -7,10 +7,14 @@ local common = require "spec.hosts.common"
 local version = os.getenv("BEEPER_TEST_LUA_VERSION")
 local root = os.getenv("PWD")
 
+-- Runs a host program to its end; returns its exit status.
 local function run(cmd, sim, out)
   local env = string.format("BEEPER_ROOT='%s' BEEPER_HOST_OUT='%s' BEEPER_BASE_URL='%s' BEEPER_ACCESS_TOKEN='%s' ",
     root, out, sim.url, sim.token)
-  return os.execute(env .. cmd .. " >/dev/null 2>&1")
+  local p = io.popen(env .. cmd .. " >/dev/null 2>&1; echo \"exit=$?\"")
+  local status = tonumber(p:read("*a"):match("exit=(%d+)"))
+  p:close()
+  return status
 end
 
 -- What each host measured, for the record (the assertions are below).
@@ -56,19 +60,50 @@ describe("host loops", function()
     assert.are.equal("false", result.in_fast_event)
   end)
 
-  local awesome = (version == "5.3") and it or pending
-  awesome("awesome under Xvfb stays live with gears.timer", function()
+  nvim("#11.6 Neovim: a logger that writes into a buffer, two callback requests, exit 0", function()
+    local out = os.tmpname()
+    local status = run("timeout 30 nvim --headless -u NONE -i NONE -n -c 'luafile spec/hosts/nvim_logger.lua'",
+      sim, out)
+    local result = common.read(out)
+    os.remove(out)
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, result.err)
+    assert.are.equal("neovim", result.loop)
+    assert.are.equal("ok table", result.first)
+    assert.are.equal("ok table", result.second)
+    assert.matches("GET /v1/bridges %-> ok", result.log)
+    assert.matches("GET /v1/bridges/telegram %-> ok", result.log)
+    assert.are.equal(0, status)
+  end)
+
+  -- Runs awesome with an rc file under a fresh Xvfb; returns what it wrote.
+  local function run_awesome(rc)
     local out = os.tmpname()
     local display = ":" .. (90 + math.random(0, 9))
     local xvfb = io.popen("Xvfb " .. display .. " -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 & echo $!")
     local pid = xvfb:read("*l")
     xvfb:close()
     os.execute("sleep 1")
-    run("DISPLAY=" .. display .. " timeout 40 awesome -c spec/hosts/awesome_rc.lua", sim, out)
+    run("DISPLAY=" .. display .. " timeout 40 awesome -c " .. rc, sim, out)
     os.execute("kill " .. pid .. " 2>/dev/null")
     local result = common.read(out)
     os.remove(out)
+    return result
+  end
+
+  local awesome = (version == "5.3") and it or pending
+  awesome("awesome under Xvfb stays live with gears.timer", function()
+    local result = run_awesome("spec/hosts/awesome_rc.lua")
     check("awesome under Xvfb", result)
     assert.are.equal("awesome", result.loop)
+  end)
+
+  awesome("#11.6 awesome: a raising callback reaches debug::error; a request started in a callback completes", function()
+    local result = run_awesome("spec/hosts/awesome_report_rc.lua")
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, result.err)
+    assert.are.equal("awesome", result.loop)
+    assert.are.equal("telegram", result.bridge)
+    assert.matches("awesome callback boom", result.reported)
   end)
 end)

@@ -1,10 +1,12 @@
 -- Whole flows on top of the calls: connecting a chat account through a
 -- bridge login session, and signing in to Beeper with an emailed code.
 -- Both take a `ui` table of functions (see beeper.tui for a terminal one);
--- a ui function that returns nil aborts the flow.
+-- a ui function that returns nil aborts the flow. A ui function may yield
+-- (wait for the user inside a coroutine) on every Lua version.
 local async = require "beeper.async"
 local errors = require "beeper.errors"
 local poll = require "beeper.poll"
+local protect = require "beeper.protect"
 local steps = require "beeper.steps"
 
 local M = {}
@@ -13,11 +15,26 @@ local function aborted(what)
   return errors.new { kind = "aborted", message = what .. " was aborted by the user" }
 end
 
--- Calls a ui function; an error it raises comes back as (false, message).
+-- Calls a ui function; an error it raises comes back as (false, value).
 local function ask(ui, name, ...)
   local fn = ui[name]
   if fn == nil then return true, nil end
-  return pcall(fn, ...)
+  return protect.pcall(fn, ...)
+end
+
+-- A raising ui function ends the flow with this error value; the blocking
+-- form raises the original error again (see run below).
+local function ui_error(raised)
+  return errors.new { kind = "ui", message = tostring(raised), cause = raised }
+end
+
+-- The two forms: with a callback, a task whose callback gets kind "ui" for a
+-- raising ui function; without, that error is raised to the caller.
+local function run(callback, flow, ...)
+  if callback ~= nil then return async.flow(callback, flow, ...) end
+  local result, err = flow(...)
+  if errors.is(err) and err.kind == "ui" then error(err.cause, 0) end
+  return result, err
 end
 
 -- Did the session end on the server (so there is nothing to cancel)?
@@ -63,7 +80,8 @@ local function drive(client, bridge_id, session, ui, opts)
   local started = now()
   local id = session.loginSessionID
   while true do
-    if ui.progress then ui.progress(session) end
+    local shown, raised = ask(ui, "progress", session)
+    if not shown then return nil, ui_error(raised) end
     if session.status == "complete" or session.status == "failed" or session.status == "cancelled" then
       return ended(session)
     end
@@ -73,7 +91,7 @@ local function drive(client, bridge_id, session, ui, opts)
     end
     local action, arg, arg_err = next_action(ui, session)
     local err
-    if action == "raise" then return nil, nil, arg end
+    if action == "raise" then return nil, ui_error(arg) end
     if action == "abort" then return nil, aborted("login") end
     if action == "submit" then
       if not arg then return nil, arg_err end -- values that do not fit the step
@@ -96,34 +114,37 @@ end
 -- ui.choose_flow(flows)), deadline, interval, callback (non-blocking: returns a
 -- task with cancel()). ui: user_input(step) -> values, cookies(step) -> values,
 -- last_url; display(step, display, kind) shows a QR/emoji/code (false aborts);
--- progress(session) optional. When the ui aborts, a deadline passes, an error
--- escapes or the task is cancelled, the session is cancelled on the server.
+-- progress(session) optional. When the ui aborts, a deadline passes, a ui
+-- function raises or the task is cancelled, the session is cancelled on the
+-- server. A raising ui function is raised again after that, or with a
+-- callback ends the task with an error value of kind "ui" (cause: what it raised).
 local function connect(client, bridge_id, ui, opts)
   local flow_id = opts.flow_id
   if opts.list_flows or (ui.choose_flow and not flow_id) then
     local flows, err = client.bridges.login_flows.list(bridge_id)
     if not flows then return nil, err end
     local ok, chosen = ask(ui, "choose_flow", flows.items)
-    if not ok then error(chosen, 0) end
+    if not ok then return nil, ui_error(chosen) end
     if chosen == nil and ui.choose_flow then return nil, aborted("flow choice") end
     flow_id = chosen
   end
   local session, err = client.bridges.login_sessions.create(bridge_id,
     { flow_id = flow_id, login_id = opts.login_id, account_id = opts.account_id })
   if not session then return nil, err end
-  local result, raised
-  result, err, raised = drive(client, bridge_id, session, ui, opts)
+  local result
+  result, err = drive(client, bridge_id, session, ui, opts)
   if result == nil and not ended_on_server(err) then
-    -- Not ended on the server: make sure it does not linger there.
+    -- Not ended on the server: make sure it does not linger there, even
+    -- when the task was cancelled meanwhile.
+    async.shield()
     client.bridges.login_sessions.cancel(bridge_id, session.loginSessionID, { max_retries = 0 })
   end
-  if raised then error(raised, 0) end
   return result, err
 end
 
 function M.connect(client, bridge_id, ui, opts)
   opts = opts or {}
-  return async.flow(opts.callback, connect, client, bridge_id, ui, opts)
+  return run(opts.callback, connect, client, bridge_id, ui, opts)
 end
 
 -- Credentials print without their token.
@@ -150,7 +171,7 @@ local function sign_in(client, email, ui, opts)
   local reply
   for _ = 1, opts.code_attempts or 3 do
     local asked, code = ask(ui, "code", { email = email, setup = start, error = err })
-    if not asked then error(code, 0) end
+    if not asked then return nil, ui_error(code) end
     if code == nil then return nil, aborted("sign-in") end
     reply, err = client.app.login.response { response = tostring(code), setup_request_id = id }
     if reply or err.code ~= "INVALID_CODE" then break end
@@ -158,7 +179,7 @@ local function sign_in(client, email, ui, opts)
   if not reply then return nil, err end
   if reply.registrationRequired then
     local asked, username = ask(ui, "register", reply)
-    if not asked then error(username, 0) end
+    if not asked then return nil, ui_error(username) end
     if username == nil then return nil, aborted("registration") end
     reply, err = client.app.setup.register { accept_terms = true, lead_token = reply.leadToken,
       setup_request_id = reply.setupRequestID, username = username }
@@ -171,7 +192,7 @@ end
 
 function M.sign_in(client, email, ui, opts)
   opts = opts or {}
-  return async.flow(opts.callback, sign_in, client, email, ui, opts)
+  return run(opts.callback, sign_in, client, email, ui, opts)
 end
 
 return M

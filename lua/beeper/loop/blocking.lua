@@ -17,6 +17,9 @@ function M.new()
   end
   self.stop_timer = function(t) t.stopped = true end
   self.defer = function(fn) self.queue[#self.queue + 1] = fn end
+  self.report = function(message) io.stderr:write(message, "\n") end
+  -- A callback that raises raises out of run(), to the script that drives it.
+  self.rethrow = true
   -- Optional adapter extension: a waiter's wait_io(ms) waits up to ms for its
   -- sockets and returns true, or false when it has nothing in flight. Held
   -- weakly, so a forgotten client can still be collected.

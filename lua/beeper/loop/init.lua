@@ -3,11 +3,16 @@
 --   start_timer(ms, fn) -> handle   call fn once, ms milliseconds from now
 --   stop_timer(handle)              the timer must not fire any more
 --   defer(fn)                       call fn soon from the host loop, not now
+-- and optionally report(message): show an error of user code (a logger, a
+-- callback) where the host shows errors; without it they go to stderr.
 -- Plug your own (copas, cqueues, lgi/GLib) with beeper.new{ loop = adapter }.
 local M = {}
 
-local function has_module(name)
-  return package.loaded[name] ~= nil
+local NAMES = { neovim = true, awesome = true, luv = true, blocking = true }
+
+local function is_adapter(loop)
+  return type(loop) == "table" and type(loop.start_timer) == "function"
+    and type(loop.stop_timer) == "function" and type(loop.defer) == "function"
 end
 
 -- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
@@ -19,26 +24,51 @@ function M.detect()
   if type(awesome) == "table" and pcall(require, "gears.timer") then
     return require("beeper.loop.awesome").new()
   end
-  if has_module("luv") then
+  if package.loaded.luv ~= nil then
     return require("beeper.loop.luv").new(package.loaded.luv)
   end
   return require("beeper.loop.blocking").default()
 end
 
--- Accepts an adapter table or one of the names above.
+-- beeper.new's check of its loop option: nil (detected on the first
+-- callback call, so that beeper.new loads no C module), a known name, or an
+-- adapter. "luv" is made now: luv binds itself to the coroutine that first
+-- requires it, so it must not be loaded later inside beeper.async or a task.
+function M.check(loop)
+  if loop == nil then return nil end
+  if type(loop) == "string" then
+    if not NAMES[loop] then error("beeper.new: unknown loop '" .. loop .. "'", 3) end
+    if loop == "luv" then return require("beeper.loop.luv").new() end
+    return loop
+  end
+  if not is_adapter(loop) then
+    error("beeper.new: a loop adapter needs start_timer, stop_timer and defer", 3)
+  end
+  return loop
+end
+
+-- Accepts what check() returned: nil, a name or an adapter.
 function M.resolve(loop)
   if loop == nil then return M.detect() end
   if type(loop) == "string" then
     if loop == "blocking" then return require("beeper.loop.blocking").default() end
-    local ok, mod = pcall(require, "beeper.loop." .. loop)
-    if not ok then error("beeper: unknown loop '" .. loop .. "'", 3) end
-    return mod.new()
+    if not NAMES[loop] then error("beeper: unknown loop '" .. loop .. "'", 3) end
+    return require("beeper.loop." .. loop).new()
   end
-  if type(loop) ~= "table" or type(loop.start_timer) ~= "function"
-      or type(loop.stop_timer) ~= "function" or type(loop.defer) ~= "function" then
+  if not is_adapter(loop) then
     error("beeper: a loop adapter needs start_timer, stop_timer and defer", 3)
   end
   return loop
+end
+
+-- Shows an error of user code through the adapter, else on stderr. Never
+-- raises: it is called where raising would stall the engine.
+function M.report(adapter, message)
+  message = tostring(message)
+  if type(adapter) == "table" and adapter.report ~= nil and pcall(adapter.report, message) then
+    return
+  end
+  pcall(function() io.stderr:write(message, "\n") end)
 end
 
 return M

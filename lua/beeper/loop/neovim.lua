@@ -2,8 +2,14 @@
 -- user callbacks go through vim.schedule so they may call vim.api.
 local M = {}
 
+-- Errors of user code as Neovim shows errors; vim.notify is not allowed
+-- inside a libuv callback, so it is scheduled too.
+local function report(message)
+  vim.schedule(function() vim.notify(message, vim.log.levels.ERROR) end)
+end
+
 function M.new()
-  local adapter = require("beeper.loop.luv").new(vim.uv or vim.loop, vim.schedule)
+  local adapter = require("beeper.loop.luv").new(vim.uv or vim.loop, vim.schedule, report)
   adapter.name = "neovim"
   return adapter
 end

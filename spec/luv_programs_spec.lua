@@ -1,0 +1,76 @@
+-- Issue 11 items 6, 7 and 8 in real standalone luv programs
+-- (spec/hosts/luv_program.lua) run with the interpreter under test to their
+-- natural exit: the exit status (139 is a SIGSEGV at exit, 255 luv's exit on
+-- an uncaught error) and what they printed.
+local helper = require "spec.helper"
+
+-- Asked of a child: luv must not be loaded in this process here (spec files
+-- may be loaded inside a coroutine, which luv would bind itself to: item 8).
+local has_luv = helper.run_lua("io.write(tostring(pcall(require, 'luv')))") == "true"
+
+-- Runs one scenario; returns its exit status, stdout and stderr.
+local function program(sim, args)
+  local err_file = os.tmpname()
+  local cmd = string.format("BEEPER_BASE_URL='%s' BEEPER_ACCESS_TOKEN='%s' timeout 20 %s "
+    .. "spec/hosts/luv_program.lua %s 2>%s; echo \"exit=$?\"", sim.url, sim.token,
+    helper.lua_binary(), args, err_file)
+  local p = assert(io.popen(cmd, "r"))
+  local out = p:read("*a")
+  p:close()
+  local f = assert(io.open(err_file, "r"))
+  local err = f:read("*a")
+  f:close()
+  os.remove(err_file)
+  local status = tonumber(out:match("exit=(%d+)%s*$"))
+  return status, out:gsub("exit=%d+%s*$", ""), err
+end
+
+local check = has_luv and describe or pending
+
+check("luv programs", function()
+  local sim
+  setup(function() sim = helper.start_sim() end)
+  teardown(function() sim:stop() end)
+  before_each(function() sim:reset() end)
+
+  for _, variant in ipairs { "", "close" } do
+    it("#11.7 callback requests, uv.run() and exit" .. (variant == "" and "" or ", client:close() first")
+        .. ": exit 0", function()
+      local status, out, err = program(sim, "requests " .. variant)
+      assert.are.equal("requests 3 err http,ok table,ok table\n", out, err)
+      assert.are.equal(0, status, err)
+    end)
+  end
+
+  for _, variant in ipairs { "run", "norun", "once" } do
+    it("#11.7 client:close() with requests in flight, loop " .. variant .. ": exit 0", function()
+      local status, out, err = program(sim, "close_in_flight " .. variant)
+      if variant == "run" then
+        assert.are.equal("closed 3 err cancelled,err cancelled,err cancelled\n", out, err)
+      else
+        assert.matches("^closed %d", out, err)
+      end
+      assert.are.equal(0, status, err)
+    end)
+  end
+
+  it("#11.6 a raising logger and callback under luv: reported on stderr, the next request works, exit 0", function()
+    local status, out, err = program(sim, "raising_user_code")
+    assert.are.equal("raising 2 ok table,ok table\n", out, err)
+    assert.matches("logger boom", err)
+    assert.matches("callback boom", err)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#11.8 beeper.new{ loop = 'luv' }, first calls inside beeper.async and a poll task: exit 0", function()
+    local status, out, err = program(sim, "coroutines")
+    assert.are.equal("coroutines 2 async ok table,poll ok table\n", out, err)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#11.8 luv first needed inside a coroutine: a clear error, no crash", function()
+    local status, out, err = program(sim, "luv_in_coroutine")
+    assert.matches("luv must be loaded outside a coroutine", out, err)
+    assert.are.equal(0, status, err)
+  end)
+end)
