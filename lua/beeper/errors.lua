@@ -1,6 +1,9 @@
 -- Error values: every failure the network or the server causes is returned
 -- as one of these tables, never raised.
---   kind    "http" | "timeout" | "connection" | "decode" | "cancelled"
+--   kind    "http" | "timeout" | "connection" | "decode" | "cancelled" |
+--           "auth" (no token for a call that needs one); the flows add
+--           "failed", "aborted", "ui" (a ui function raised) and "internal"
+--           (beeper itself failed judging an answer: a bug to report)
 --   status  HTTP status, or nil when no answer arrived
 --   code, message, details   from the API's {code, message, details} body
 --   retries how many retries were made before giving up
