@@ -4,7 +4,9 @@
 --   local client = beeper.new { base_url = server.url, access_token = server.token }
 --   server:fault { path = "^/v1/bridges$", status = 429, headers = { ["Retry-After"] = "1" } }
 --   server:stop()
--- sim.serve(opts) runs one in the current process (bin/beeper-sim does).
+-- A started simulator goes away with the process that started it, even one
+-- that never calls stop(). sim.serve(opts) runs one in the current process
+-- (bin/beeper-sim does).
 -- The control plane lives under /_sim/: faults, reset, requests, config,
 -- state, shutdown.
 -- A fault matches `method` and `path` (a Lua pattern) for `times` requests
@@ -13,130 +15,22 @@
 -- connection), `partial` (half the body, shorter than its Content-Length),
 -- `reset` (the same, then a TCP reset), `trickle` (bytes per second), `hang`
 -- (never answer).
-local http = require "beeper.sim.http"
-local state = require "beeper.sim.state"
-local cjson = require("cjson").new()
-
 local M = {}
 
 local DEFAULTS = { token = "sim-token", qr_polls = 3 }
 
-local function percent_decode(s)
-  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-end
+M.handle = require "beeper.sim.handle"
 
-local function split_path(path)
-  local seg = {}
-  for part in (path .. "/"):gmatch("([^/]*)/") do
-    if part ~= "" or #seg > 0 then seg[#seg + 1] = percent_decode(part) end
-  end
-  if seg[#seg] == "" then seg[#seg] = nil end
-  return seg
-end
-
-local function json_response(status, value, headers)
-  headers = headers or {}
-  if value == nil then return { status = status, headers = headers, body = "" } end
-  headers["Content-Type"] = "application/json"
-  return { status = status, headers = headers, body = state.encode(value) }
-end
-
-local Sim = {}
-Sim.__index = Sim
-
-function Sim:reset()
-  self.config = { token = self.defaults.token, qr_polls = self.defaults.qr_polls, port = self.port }
-  self.state = state.new(self.config)
-  self.faults = {}
-  self.log = {}
-end
-
--- The first queued fault that matches, used up by one request.
-function Sim:take_fault(method, path)
-  for i, f in ipairs(self.faults) do
-    if (f.method == nil or f.method == method) and (f.path == nil or path:match(f.path)) then
-      local times = f.times or 1
-      if times > 0 then
-        if times == 1 then table.remove(self.faults, i) else f.times = times - 1 end
-      end
-      return f
-    end
-  end
-end
-
-function Sim:control(req, path)
-  local what, m = path:sub(7), req.method
-  local ok, body = true, {}
-  if req.body ~= "" then ok, body = pcall(cjson.decode, req.body) end
-  if not ok or type(body) ~= "table" then return json_response(400, { code = "INVALID_JSON", message = "bad body" }) end
-  if what == "faults" and m == "POST" then
-    self.faults[#self.faults + 1] = body
-    return json_response(200, { queued = #self.faults })
-  elseif what == "faults" and m == "DELETE" then
-    self.faults = {}
-    return json_response(200, { cleared = true })
-  elseif what == "reset" and m == "POST" then
-    self:reset()
-    return json_response(200, { reset = true })
-  elseif what == "requests" and m == "GET" then
-    return { status = 200, headers = { ["Content-Type"] = "application/json" },
-      body = #self.log == 0 and "[]" or cjson.encode(self.log) }
-  elseif what == "requests" and m == "DELETE" then
-    self.log = {}
-    return json_response(200, { cleared = true })
-  elseif what == "config" and m == "POST" then
-    for k, v in pairs(body) do self.config[k] = v end
-    return json_response(200, self.config)
-  elseif what == "state" and m == "GET" then
-    return json_response(200, self.state:dump())
-  elseif what == "shutdown" and m == "POST" then
-    self.server:after(0.05, function() self.server:stop() end)
-    return json_response(200, { bye = true }, { Connection = "close" })
-  end
-  return json_response(404, { code = "NOT_FOUND", message = "no such control" })
-end
-
--- One request in, one response (or a misbehaviour) out.
-function Sim:handle(req, respond)
-  local path = req.target:match("^[^?#]*")
-  if path:sub(1, 6) == "/_sim/" then return respond(self:control(req, path)) end
-  self.log[#self.log + 1] = { method = req.method, path = req.target, headers = req.headers, body = req.body }
-  local fault = self:take_fault(req.method, path)
-  local res
-  if fault and fault.status then
-    local body = fault.body or (fault.json ~= nil and state.encode(fault.json)) or ""
-    res = { status = fault.status, headers = fault.headers or {}, body = body }
-    if fault.json ~= nil and not (fault.headers and fault.headers["Content-Type"]) then
-      res.headers["Content-Type"] = "application/json"
-    end
-  else
-    local status, value, headers = self.state:handle {
-      method = req.method, path = path, segments = split_path(path), headers = req.headers, body = req.body }
-    res = json_response(status, value, headers)
-  end
-  if fault then
-    if fault.hang then return end -- never answer
-    res.misbehave = { close = fault.close, partial = fault.partial, reset = fault.reset,
-                      trickle = fault.trickle }
-    if fault.delay then return self.server:after(fault.delay, function() respond(res) end) end
-  end
-  respond(res)
-end
-
--- Runs the simulator here until POST /_sim/shutdown (or idle_exit seconds
--- without traffic). Prints "BEEPER_SIM_LISTENING <url>" once listening.
+-- Runs a simulator in this process; see beeper.sim.server. Loaded only here:
+-- the process that starts one must not load LuaSocket (Neovim crashes).
 function M.serve(opts)
   opts = opts or {}
-  local server = http.new(opts.host or "127.0.0.1", opts.port or 0)
-  local self = setmetatable({ server = server, port = server.port,
-    defaults = { token = opts.token or DEFAULTS.token, qr_polls = opts.qr_polls or DEFAULTS.qr_polls } }, Sim)
-  self:reset()
-  io.stdout:write("BEEPER_SIM_LISTENING http://", opts.host or "127.0.0.1", ":", server.port, "\n")
-  io.stdout:flush()
-  server:run(function(req, respond) self:handle(req, respond) end, opts.idle_exit)
+  local copy = {}
+  for k, v in pairs(opts) do copy[k] = v end
+  copy.token = copy.token or DEFAULTS.token
+  copy.qr_polls = copy.qr_polls or DEFAULTS.qr_polls
+  return require("beeper.sim.server").serve(copy)
 end
-
-M.handle = require "beeper.sim.handle"
 
 -- Starts a simulator in a child process and returns its handle (see
 -- beeper.sim.handle): url, token, stop, fault, reset, requests, config, state.
