@@ -8,13 +8,38 @@
 -- that never calls stop(). sim.serve(opts) runs one in the current process
 -- (bin/beeper-sim does).
 -- The control plane lives under /_sim/: faults, reset, requests, config,
--- state, shutdown.
+-- state, incoming, assets, shutdown.
 -- A fault matches `method` and `path` (a Lua pattern) for `times` requests
 -- (default 1, 0: for ever) and answers `status` with `headers` and `body`
 -- (or `json`), after `delay` seconds; or misbehaves: `close` (drop the
 -- connection), `partial` (half the body, shorter than its Content-Length),
 -- `reset` (the same, then a TCP reset), `trickle` (bytes per second), `hang`
--- (never answer).
+-- (never answer). A fault with a `status` answers instead of the simulator:
+-- the request changes nothing, unless `handle = true`. A fault without one
+-- lets the simulator handle the request (a message is stored, a chat
+-- created) and then misbehaves: `after = "close" | "reset" | "hang"` (or
+-- `drop_after_store = true`, the same as after = "close", or close = true)
+-- drops the connection without an answer, resets it, or never answers. To
+-- drop a request unhandled: { status = 500, close = true }.
+--
+-- What it simulates: the Desktop API's 30 operations
+-- (desktop-api-openapi-5.0.0.json) on seeded data (beeper.sim.desktop.seed:
+-- 5 accounts, 62 chats, ~1,200 messages, contacts, assets, a 20 MiB file),
+-- bridges and their login flows, app sign-in with device verification and
+-- the recovery key (beeper.sim.verification). Every answer carries
+-- X-Beeper-Desktop-Version (config.version, default 4.2.880). Requests are
+-- checked like the API does: unknown or ill-typed query parameters and body
+-- fields are a 400 {code, message, details.issues}. Pages: chats.list 50,
+-- messages.list 20, newest first, numeric opaque cursors. messages.send
+-- stores the message at once (sendStatus SUCCESS) under a final id; its
+-- pendingMessageID finds it too.
+-- Config (POST /_sim/config, or server:config{...}): token, qr_polls,
+-- version, verify (true | "verification" | "secrets": sign-ins need the
+-- device verified; emails starting "verify" / "secrets" do the same per
+-- sign-in), verification_polls, peer_scans_qr, sas_mismatch,
+-- incoming_verification, recovery_key, peer_qr (see beeper.sim.verification).
+-- server:incoming{chatID=, text=} delivers a message from someone else;
+-- server:asset{size=} makes a patterned asset and returns its url.
 local M = {}
 
 local DEFAULTS = { token = "sim-token", qr_polls = 3 }

@@ -123,8 +123,9 @@ end
 
 function M.start(opts, defaults)
   local token = opts.token or defaults.token
-  local code = string.format("package.path=%q package.cpath=%q require('beeper.sim.server').serve{port=%d,token=%q,qr_polls=%d,idle_exit=%d,parent=tonumber(os.getenv('BEEPER_SIM_PARENT'))}",
-    package.path, package.cpath, opts.port or 0, token, opts.qr_polls or defaults.qr_polls, opts.idle_exit or 900)
+  local code = string.format("package.path=%q package.cpath=%q require('beeper.sim.server').serve{port=%d,token=%q,qr_polls=%d,idle_exit=%d,version=%s,parent=tonumber(os.getenv('BEEPER_SIM_PARENT'))}",
+    package.path, package.cpath, opts.port or 0, token, opts.qr_polls or defaults.qr_polls, opts.idle_exit or 900,
+    opts.version and string.format("%q", opts.version) or "nil")
   local url, life = spawn(opts.lua or interpreter(), code)
   return setmetatable({ url = url, token = token, pid = life.pid, life = life,
     sentinel = sentinel(function() abandon(life) end) }, Handle)
@@ -153,6 +154,10 @@ function Handle:requests() return self:call("GET", "requests") end
 function Handle:clear_requests() return self:call("DELETE", "requests") end
 function Handle:config(c) return self:call("POST", "config", c) end
 function Handle:state() return self:call("GET", "state") end
+-- A message from someone else arrives: {chatID, text, senderID?}.
+function Handle:incoming(m) return self:call("POST", "incoming", m) end
+-- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
+function Handle:asset(a) return self:call("POST", "assets", a) end
 
 -- Stops the child process and waits until it has gone; safe to call twice.
 function Handle:stop()

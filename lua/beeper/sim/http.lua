@@ -2,28 +2,35 @@
 -- socket.select loop, keep-alive, Content-Length bodies, and timers so a slow
 -- answer never holds up other connections. It can also misbehave on purpose
 -- (delay, drop, cut short, trickle, hang) for fault injection.
+-- Large bodies (uploads and downloads of tens of MB) move in chunks: a body
+-- is gathered in a table and joined once, and an answer is sent from an
+-- offset, so neither direction copies the whole buffer per socket call.
 local socket = require "socket"
 
 local M = {}
 
 local REASON = { [100] = "Continue", [200] = "OK", [204] = "No Content", [301] = "Moved Permanently",
-  [302] = "Found", [400] = "Bad Request", [401] = "Unauthorized", [404] = "Not Found",
+  [206] = "Partial Content", [302] = "Found", [304] = "Not Modified", [400] = "Bad Request",
+  [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found",
   [405] = "Method Not Allowed", [408] = "Request Timeout", [409] = "Conflict", [411] = "Length Required",
-  [413] = "Payload Too Large", [422] = "Unprocessable Entity", [429] = "Too Many Requests",
+  [413] = "Payload Too Large", [415] = "Unsupported Media Type", [416] = "Range Not Satisfiable",
+  [422] = "Unprocessable Entity", [429] = "Too Many Requests",
   [500] = "Internal Server Error", [502] = "Bad Gateway", [503] = "Service Unavailable" }
 
-local MAX_HEAD, MAX_BODY = 64 * 1024, 16 * 1024 * 1024
+-- The API takes uploads of up to 500 MB (750 MB as base64).
+local MAX_HEAD, MAX_BODY = 64 * 1024, 800 * 1024 * 1024
 
 local Server = {}
 Server.__index = Server
 
-function M.new(host, port)
+-- headers: added to every answer that does not set them itself.
+function M.new(host, port, headers)
   -- A deep backlog: tests open a hundred connections at once.
   local listener = assert(socket.bind(host, port, 1024))
   listener:settimeout(0)
   local _, bound = listener:getsockname()
   return setmetatable({ listener = listener, port = tonumber(bound), conns = {}, timers = {},
-                        now = socket.gettime }, Server)
+                        now = socket.gettime, headers = headers or {} }, Server)
 end
 
 -- Calls fn after `seconds`, from the loop.
@@ -40,20 +47,50 @@ function Server:close_conn(c)
   self.conns[c.sock] = nil
 end
 
--- Serialises a response: { status, headers = {name = value}, body }.
-function M.format(res, length)
-  local body = res.body or ""
+-- The head of a response: { status, headers = {name = value}, body }. 204
+-- and 304 carry no Content-Length (RFC 9110 8.6).
+function M.head(res, length)
   local lines = { string.format("HTTP/1.1 %d %s", res.status, REASON[res.status] or "Status") }
   for name, value in pairs(res.headers or {}) do
     lines[#lines + 1] = name .. ": " .. tostring(value)
   end
-  lines[#lines + 1] = "Content-Length: " .. (length or #body)
-  return table.concat(lines, "\r\n") .. "\r\n\r\n" .. body
+  if res.status ~= 204 and res.status ~= 304 then
+    lines[#lines + 1] = "Content-Length: " .. (length or #(res.body or ""))
+  end
+  return table.concat(lines, "\r\n") .. "\r\n\r\n"
 end
 
+-- Serialises a response in one string.
+function M.format(res, length)
+  return M.head(res, length) .. (res.body or "")
+end
+
+-- The response with this server's default headers added.
+function Server:dress(res)
+  local headers, have = {}, {}
+  for name, value in pairs(res.headers or {}) do
+    headers[name] = value
+    have[name:lower()] = true
+  end
+  for name, value in pairs(self.headers) do
+    if not have[name:lower()] then headers[name] = value end
+  end
+  local out = {}
+  for k, v in pairs(res) do out[k] = v end
+  out.headers = headers
+  return out
+end
+
+-- Queues bytes to send; c.out is a list of strings, c.out_pos the offset
+-- into the first.
 function Server:queue(c, data, then_close)
-  c.out = (c.out or "") .. data
+  if data ~= "" then
+    c.out = c.out or {}
+    c.out[#c.out + 1] = data
+    c.out_pos = c.out_pos or 1
+  end
   if then_close then c.close_after = true end
+  if not c.out and c.close_after then self:close_conn(c) end
 end
 
 -- Sends a response as the fault (if any) says.
@@ -61,7 +98,11 @@ function Server:respond(c, res, req)
   c.busy = false
   if c.closed then return end
   local f = res.misbehave or {}
-  if f.close then return self:close_conn(c) end
+  if f.close then
+    c.reset = f.reset
+    return self:close_conn(c)
+  end
+  res = self:dress(res)
   local close = req.headers.connection == "close"
   if f.partial or f.reset then
     c.reset = f.reset
@@ -69,8 +110,8 @@ function Server:respond(c, res, req)
     local text = M.format(res, #body + 100)
     return self:queue(c, text:sub(1, #text - math.floor(#body / 2)), true)
   end
-  local text = M.format(res)
   if f.trickle then
+    local text = M.format(res)
     c.busy = true
     local i = 1
     local step = 1 / f.trickle
@@ -82,7 +123,9 @@ function Server:respond(c, res, req)
     end
     return tick()
   end
-  self:queue(c, text, close)
+  -- Head and body queued apart: a 20 MB body is never copied into another string.
+  self:queue(c, M.head(res))
+  self:queue(c, res.body or "", close)
   if not c.in_process then self:process(c) end -- a delayed answer frees the next request
 end
 
@@ -97,14 +140,14 @@ function Server:parse(c)
   while not c.busy and not c.closed do
     local head_end = c.inbuf:find("\r\n\r\n", 1, true)
     if not head_end then
-      if #c.inbuf > MAX_HEAD then self:queue(c, M.format { status = 400 }, true) end
+      if #c.inbuf > MAX_HEAD then self:queue(c, M.format(self:dress { status = 400 }), true) end
       return
     end
     local head = c.inbuf:sub(1, head_end - 1)
     local method, target = head:match("^(%u+) (%S+) HTTP/1%.[01]\r?\n?")
     if not method then
       c.inbuf = ""
-      return self:queue(c, M.format { status = 400, body = "bad request line" }, true)
+      return self:queue(c, M.format(self:dress { status = 400, body = "bad request line" }), true)
     end
     local headers = {}
     for name, value in head:gmatch("\r\n([^:\r\n]+):[ \t]*([^\r\n]*)") do
@@ -113,18 +156,21 @@ function Server:parse(c)
     end
     if headers["transfer-encoding"] then
       c.inbuf = ""
-      return self:queue(c, M.format { status = 411, body = "send a Content-Length" }, true)
+      return self:queue(c, M.format(self:dress { status = 411, body = "send a Content-Length" }), true)
     end
     local length = tonumber(headers["content-length"] or "0")
     if not length or length < 0 or length > MAX_BODY then
       c.inbuf = ""
-      return self:queue(c, M.format { status = 413 }, true)
+      return self:queue(c, M.format(self:dress { status = 413 }), true)
     end
     if #c.inbuf < head_end + 3 + length then
       if headers.expect == "100-continue" and not c.continued then
         c.continued = true
         self:queue(c, "HTTP/1.1 100 Continue\r\n\r\n")
       end
+      -- Gather the rest of the body in pieces (see read), joined once.
+      c.want, c.chunks, c.have = head_end + 3 + length, { c.inbuf }, #c.inbuf
+      c.inbuf = ""
       return
     end
     local body = c.inbuf:sub(head_end + 4, head_end + 3 + length)
@@ -150,21 +196,33 @@ function Server:read(c)
   local data, err, partial = c.sock:receive(65536)
   data = data or partial
   if data and #data > 0 then
-    c.inbuf = c.inbuf .. data
     c.last = self.now()
+    if c.want then
+      c.chunks[#c.chunks + 1] = data
+      c.have = c.have + #data
+      if c.have < c.want then return end
+      c.inbuf = table.concat(c.chunks)
+      c.want, c.chunks, c.have = nil, nil, nil
+    else
+      c.inbuf = c.inbuf .. data
+    end
     self:process(c)
   end
   if err == "closed" then self:close_conn(c) end
 end
 
 function Server:write(c)
-  local sent, err, last = c.sock:send(c.out)
-  sent = sent or last or 0
-  c.out = c.out:sub(sent + 1)
+  local data = c.out[1]
+  local sent, err, last = c.sock:send(data, c.out_pos)
+  c.out_pos = (sent or last or c.out_pos - 1) + 1
   if err == "closed" then return self:close_conn(c) end
-  if c.out == "" then
-    c.out = nil
-    if c.close_after then self:close_conn(c) end
+  if c.out_pos > #data then
+    table.remove(c.out, 1)
+    c.out_pos = 1
+    if #c.out == 0 then
+      c.out = nil
+      if c.close_after then self:close_conn(c) end
+    end
   end
 end
 

@@ -1,6 +1,11 @@
 -- The simulated Beeper Desktop: bridges, scripted login flows and app
--- sign-in, held in memory. handle(req) returns status, value, headers.
+-- sign-in (with device verification, beeper.sim.verification), held in
+-- memory, and the Desktop API's chats, messages and the rest
+-- (beeper.sim.desktop). handle(req) returns status, value, headers and, for
+-- a binary answer, the raw body.
 local cjson = require("cjson").new()
+local desktop = require "beeper.sim.desktop"
+local verification = require "beeper.sim.verification"
 
 local M = {}
 
@@ -23,8 +28,9 @@ end
 local BRIDGES = {
   { id = "local-whatsapp", displayName = "WhatsApp", provider = "local", type = "whatsapp",
     network = "WhatsApp", flows = { { id = "qr", name = "QR code", description = "Scan with WhatsApp on your phone" } } },
+  -- telegram's two existing logins and discordgo's come from beeper.sim.desktop.seed.
   { id = "telegram", displayName = "Telegram", provider = "cloud", type = "telegram", network = "Telegram",
-    statusText = NULL, existing = 2,
+    statusText = NULL,
     flows = { { id = "phone", name = "Phone number", description = "Sign in with a code sent to Telegram" } } },
   { id = "discordgo", displayName = "Discord", provider = "cloud", type = "discordgo", network = "Discord",
     flows = { { id = "cookies", name = "Browser", description = "Sign in on discord.com" } } },
@@ -68,13 +74,12 @@ function M.new(config)
   local self = setmetatable({ config = config, counter = 0, sessions = {}, bridges = {},
     setup = { state = "needs-login", requests = {}, leads = {} } }, State)
   for _, b in ipairs(BRIDGES) do
-    local accounts = {}
-    for i = 1, b.existing or 0 do
-      accounts[i] = { accountID = b.id .. "_existing_" .. i, bridge = { id = b.id, provider = b.provider, type = b.type },
-        status = "connected", user = { id = "@existing" .. i .. ":beeper.local" } }
-    end
-    self.bridges[b.id] = { def = b, accounts = accounts, logins = {} }
+    self.bridges[b.id] = { def = b, accounts = {}, logins = {} }
   end
+  self.desktop = desktop.new(config, function(account)
+    local b = self.bridges[account.bridge.id]
+    if b then b.accounts[#b.accounts + 1] = account end
+  end)
   return self
 end
 
@@ -126,6 +131,7 @@ function State:advance(s)
     status = "connected", accountIDs = { account.accountID } }
   b.accounts[#b.accounts + 1] = account
   b.logins[#b.logins + 1] = s.login
+  self.desktop:add_account(account)
 end
 
 -- A GET (or a display_and_wait submit) on a session: time passes.
@@ -230,23 +236,38 @@ function State:bridges_route(seg, req, body)
 end
 
 function State:setup_state()
-  local st = self.setup.state
-  local e2ee = { crossSigning = st == "ready", firstSyncDone = st == "ready", hasBackedUpRecoveryKey = false,
-    initialized = st == "ready", keyBackup = st == "ready", secretStorage = st == "ready", verified = st == "ready",
-    secrets = { masterKey = false, megolmBackupKey = false, recoveryKey = false, selfSigningKey = false,
-      userSigningKey = false } }
+  local setup = self.setup
+  local st = setup.state
+  local ready, signed = st == "ready", st ~= "needs-login"
+  local secrets = setup.secrets or false
+  local e2ee = { crossSigning = signed, firstSyncDone = ready, hasBackedUpRecoveryKey = secrets,
+    initialized = signed, keyBackup = ready, secretStorage = signed, verified = ready,
+    secrets = { masterKey = secrets, megolmBackupKey = secrets, recoveryKey = secrets, selfSigningKey = secrets,
+      userSigningKey = secrets } }
   local out = { state = st, e2ee = e2ee }
-  if st == "ready" then
-    e2ee.recoveryKeyGeneratedAt = 1700000000.5
-    out.matrix = self.setup.matrix
+  if signed then
+    e2ee.recoveryKeyGeneratedAt = setup.key_generated_at or 1700000000.5
+    out.matrix = setup.matrix
+    local v = verification.current(self)
+    if v then out.verification = verification.json(v) end
   end
   return out
 end
 
-function State:signed_in(username)
+-- What sign-in leads to: config.verify ("verification", true, "secrets")
+-- or the email (verify…@ / secrets…@) can make the new device unverified.
+local function after_sign_in(config, email)
+  local v = config.verify
+  if v == true or v == "verification" or (email or ""):match("^verify") then return "needs-verification" end
+  if v == "secrets" or (email or ""):match("^secrets") then return "needs-secrets" end
+  return "ready"
+end
+
+function State:signed_in(username, email)
   local user = "@" .. username .. ":beeper.local"
-  self.setup.state = "ready"
+  self.setup.state = after_sign_in(self.config, email)
   self.setup.matrix = { deviceID = "SIMDEVICE", homeserver = "https://matrix.beeper.local", userID = user }
+  verification.signed_in(self)
   return 200, { matrix = { accessToken = self.config.token, deviceID = "SIMDEVICE",
     homeserver = "https://matrix.beeper.local", userID = user }, session = self:setup_state() }
 end
@@ -255,8 +276,10 @@ function State:setup_route(seg, req, body)
   local what, setup = seg[4], self.setup
   if #seg == 3 then
     if req.method ~= "GET" then return err(405, "METHOD_NOT_ALLOWED", "use GET") end
+    verification.tick(self)
     return 200, self:setup_state()
   end
+  if what == "verifications" or what == "verification" then return verification.route(self, seg, req, body) end
   if req.method ~= "POST" or #seg ~= 4 then return err(404, "NOT_FOUND", "no such route") end
   if what == "start" then
     local id = self:next_id("sr_")
@@ -279,14 +302,14 @@ function State:setup_route(seg, req, body)
       return 200, { registrationRequired = true, leadToken = lead, setupRequestID = id, copy = SETUP_COPY,
         usernameSuggestions = { base, base .. "42", base .. "_lua" } }
     end
-    return self:signed_in(r.email:match("^([^@]+)"))
+    return self:signed_in(r.email:match("^([^@]+)"), r.email)
   elseif what == "register" then
     if body.acceptTerms ~= true then return err(400, "TERMS_NOT_ACCEPTED", "acceptTerms must be true") end
     if not r or r.lead == nil or r.lead ~= body.leadToken then
       return err(400, "INVALID_LEAD", "unknown leadToken or setupRequestID")
     end
     if type(body.username) ~= "string" or body.username == "" then return err(400, "MISSING_USERNAME", "username is required") end
-    return self:signed_in(body.username)
+    return self:signed_in(body.username, r.email)
   end
   return err(404, "NOT_FOUND", "no such route")
 end
@@ -294,13 +317,19 @@ end
 local PUBLIC = { ["POST /v1/app/setup/start"] = true, ["POST /v1/app/setup/email"] = true,
   ["POST /v1/app/setup/response"] = true, ["POST /v1/app/setup/register"] = true, ["GET /v1/info"] = true }
 
--- req: method, path (without query), segments (decoded), headers, body.
+-- req: method, path (without query), query (raw), segments (decoded),
+-- headers, body.
 function State:handle(req)
   local seg = req.segments
   if not PUBLIC[req.method .. " " .. req.path] then
     if req.headers.authorization ~= "Bearer " .. self.config.token then
       return err(401, "UNAUTHORIZED", "missing or wrong access token")
     end
+  end
+  if desktop.owns(seg) then return self.desktop:handle(req) end
+  -- The bridge and setup calls take JSON; a form is not JSON.
+  if (req.headers["content-type"] or ""):lower():match("^%s*multipart/") then
+    return err(400, "INVALID_CONTENT_TYPE", "this operation takes a JSON body")
   end
   local body = {}
   if req.body ~= "" then
@@ -309,10 +338,7 @@ function State:handle(req)
     body = v
   end
   if seg[1] ~= "v1" then return err(404, "NOT_FOUND", "no such route") end
-  if seg[2] == "info" and #seg == 2 then
-    return 200, { app = { name = "Beeper Desktop (simulated)", version = "4.2.0" },
-      platform = { os = "linux", arch = "x64" }, server = { port = self.config.port }, endpoints = {} }
-  elseif seg[2] == "bridges" then
+  if seg[2] == "bridges" then
     return self:bridges_route(seg, req, body)
   elseif seg[2] == "app" and seg[3] == "setup" then
     return self:setup_route(seg, req, body)
@@ -323,7 +349,7 @@ end
 function State:dump()
   local sessions = {}
   for id, s in pairs(self.sessions) do sessions[id] = self:session_json(s) end
-  return { sessions = sessions, setup = self:setup_state() }
+  return { sessions = sessions, setup = self:setup_state(), desktop = self.desktop:dump() }
 end
 
 return M

@@ -1,0 +1,57 @@
+-- Walks every item of a paginated list across pages:
+--   for chat, err in beeper.each(client.chats.list, { account_ids = { id } }) do ... end
+-- The call is any list or search function of the call tree (chats.list,
+-- chats.search, messages.list, messages.search, accounts.contacts.list),
+-- with its ids and parameters as usual. Pages are fetched as the loop goes
+-- (blocking in scripts; inside beeper.async each fetch yields to the loop).
+-- An error ends the walk after one last (nil, err). The cursor follows the
+-- direction asked for: older pages (oldestCursor) by default, newer ones
+-- (newestCursor) with direction = "after".
+local M = {}
+
+local unpack = table.unpack or unpack
+
+-- Paged call functions -> the list's items field; filled by beeper.api.
+M.registry = setmetatable({}, { __mode = "k" })
+
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
+function M.each(call, ...)
+  local field = M.registry[call]
+  if field == nil then error("beeper.each: not a paginated call (chats.list, messages.search, ...)", 2) end
+  local n = select("#", ...)
+  local args = { ... }
+  -- The parameters table is the first non-id argument: a table after the ids.
+  local params_at
+  for i = 1, n do
+    if type(args[i]) == "table" then params_at = i; break end
+  end
+  if params_at == nil then params_at = n + 1; args[params_at] = {}; n = n + 1 end
+  local params = copy(args[params_at])
+  local newer = params.direction == "after"
+  local items, i, more, done = nil, 0, false, false
+  return function()
+    while not done do
+      if items and i < #items then
+        i = i + 1
+        return items[i]
+      end
+      if items and not more then done = true; break end
+      args[params_at] = params
+      local page, err = call(unpack(args, 1, n))
+      if not page then done = true; return nil, err end
+      items, i = page[field] or {}, 0
+      local cursor = newer and page.newestCursor or page.oldestCursor
+      more = page.hasMore == true and type(cursor) == "string"
+      params = copy(params)
+      params.cursor, params.direction = cursor, newer and "after" or "before"
+    end
+    return nil
+  end
+end
+
+return M
