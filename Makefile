@@ -9,7 +9,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -std=c99 -Wall -Wextra -Werror -pedantic
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/result.c csrc/sockets.c
+SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/mime.c csrc/output.c csrc/result.c csrc/sockets.c
 HDR        := $(wildcard csrc/*.h)
 
 lua_inc_5.1 := /usr/include/lua5.1
@@ -21,7 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -106,6 +106,12 @@ harden:
 bench:
 	@sh bench/run
 
+# Issue 13's contract tests (Prism from npm, mock and proxy) on every version;
+# `make check` runs them in the 5.4 pass only.
+contract: all
+	@[ -d spec/contract/node_modules ] || npm ci --prefix spec/contract --no-audit --no-fund
+	@BEEPER_CONTRACT_ALL=1 SPECS=spec/contract_spec.lua sh spec/run $(VERSIONS)
+
 # Every version with the collector running all the time.
 gc-stress: all
 	BEEPER_GC_STRESS=1 sh spec/run $(VERSIONS)
@@ -113,7 +119,7 @@ gc-stress: all
 build/fuzz/response_fuzz: fuzz/response_fuzz.c $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I$(lua_inc_5.4) $(CURL_CFLAGS) \
-		-o $@ fuzz/response_fuzz.c csrc/decode.c csrc/engine.c csrc/result.c csrc/sockets.c -llua5.4 $(CURL_LIBS)
+		-o $@ fuzz/response_fuzz.c csrc/decode.c csrc/engine.c csrc/mime.c csrc/output.c csrc/result.c csrc/sockets.c -llua5.4 $(CURL_LIBS)
 
 # Bounded fuzzing of the response path from the seed corpus.
 fuzz: build/fuzz/response_fuzz

@@ -25,7 +25,7 @@ build = {
   type = "builtin",
   modules = {
     ["beeper.core"] = {
-      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/result.c", "csrc/sockets.c" },
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c" },
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

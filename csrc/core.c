@@ -1,13 +1,15 @@
 /* beeper.core: the Lua face of the transfer engine.
  *
  *   local c = core.client{ max_body = bytes, max_depth = n }    -- nil: the defaults
- *   local id = c:start(method, url, headers, body, timeout_ms, connect_timeout_ms, proxy)
+ *   local id = c:start(method, url, headers, body, timeout_ms, connect_timeout_ms, proxy, opts)
+ *       --> id  |  nil, message  |  nil, message, "io" (a multipart file cannot be read)
  *   c:perform() --> running;  c:timeout() --> ms;  c:wait(ms);  c:next_done() --> id | nil
  *   c:take(id)  --> status, value, decode_error, meta   (an HTTP answer)
- *               --> nil, kind, message, curl_code      (no answer)
+ *               --> nil, kind, message, curl_code      (no answer, or an "io" error)
  *               --> false                               (still running)
  *   c:run(id)   --> as take, after driving the transfers until id is done
  *   c:cancel(id), c:close(), c:count()
+ *   c:server_version() --> the last X-Beeper-Desktop-Version any answer carried, or nil
  *   core.sleep(seconds), core.now()
  *
  * headers: "Name: value" lines (strings or numbers). A request without a
@@ -22,6 +24,39 @@
  * is a decode error value; a taken request is released even if pushing its
  * result raises. Every socket is close-on-exec. core.sleep raises for a
  * non-finite value, returns at once for <= 0 and clamps at 2^31-1 s.
+ * PUT, PATCH and DELETE send body (if any) with that method; a query is
+ * part of url. meta is nil for a JSON answer unless it has retry headers
+ * (retry_after, retry_after_ms, should_retry) or failed to decode (raw:
+ * the first 512 bytes).
+ *
+ * opts (nil: all off, and the JSON path pays nothing for them):
+ *   raw = true      a 2xx body comes back as a string, any bytes, no UTF-8
+ *                   or JSON check: status, bytes, nil, meta. max_body applies.
+ *   output = path   a 2xx body is streamed to path (created "wb", close-on-
+ *                   exec, at its first byte; empty for an empty body), never
+ *                   held in memory, max_body not applied: status, nil, nil,
+ *                   meta. Cannot be combined with raw. A failed transfer
+ *                   removes the partial file (only ever a regular file).
+ *     Both: a non-2xx answer is the API's JSON error, decoded as without
+ *     opts (output: no file is created). meta of a 2xx answer: size (bytes
+ *     returned or written), path (output), content_type, content_range,
+ *     version (X-Beeper-Desktop-Version), each when known. A file that
+ *     cannot be opened or written (bad path, disk full) is an error value:
+ *     nil, "io", "cannot open|write <path>: <reason>", curl_code.
+ *   mime = { {name=, file=path | data=bytes, filename=, type=}, ... }
+ *                   a multipart/form-data body (1..32 parts) through curl's
+ *                   MIME API; file parts are streamed from disk, with the
+ *                   path's basename as filename unless given. body must be
+ *                   nil; a Content-Type header line is dropped (curl sets it
+ *                   with the boundary); method POST, or PUT/PATCH as given.
+ *                   A file that cannot be read is refused by start
+ *                   (nil, message, "io"); one that goes away later gives
+ *                   nil, "io", message from take(). The form is freed with
+ *                   the request: taken, cancelled, closed or failed to start.
+ *   fresh = true    a new connection for this transfer, never a pooled one:
+ *                   curl re-sends a request when a reused connection closes
+ *                   without an answer, so a non-idempotent send could be
+ *                   stored twice.
 
  * Event-driven use (the host loop watches the sockets; no perform/wait):
  *   local n, timer = c:changes(buf)
@@ -56,6 +91,7 @@
 
 #define CLIENT_MT "beeper.core.client"
 #define MAX_HEADERS 64
+#define MAX_PARTS 32
 
 #ifndef BEEPER_VERSION
 #define BEEPER_VERSION "0.1.0"
@@ -172,16 +208,93 @@ static long ms_arg(lua_State *L, int i, lua_Number dflt, const char *name)
     return (lua_Number)ms < v ? ms + 1 : ms;
 }
 
+/* t[k] (raw: no metamethod can hand back a string nothing else holds) as a
+ * string or NULL. The table at t anchors the string while start runs. */
+static const char *string_field(lua_State *L, int t, const char *k, size_t *len, const char *what)
+{
+    const char *v = NULL;
+    lua_pushstring(L, k);
+    lua_rawget(L, t);
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "beeper: start: %s.%s must be a string", what, k);
+        v = lua_tolstring(L, -1, len);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Text for C: no NUL; and no CR or LF either when it goes into a header line. */
+static const char *text_field(lua_State *L, int t, const char *k, const char *what, int line)
+{
+    size_t len = 0;
+    const char *v = string_field(L, t, k, &len, what);
+    if (v && strlen(v) != len)
+        luaL_error(L, "beeper: start: %s.%s contains NUL", what, k);
+    if (v && line && strpbrk(v, "\r\n") != NULL)
+        luaL_error(L, "beeper: start: %s.%s contains CR or LF", what, k);
+    return v;
+}
+
+/* opts.mime (at t): an array of { name =, file = | data =, filename =, type = }. */
+static int read_parts(lua_State *L, int t, bp_part *parts)
+{
+    int n = (int)lua_rawlen(L, t), i;
+    luaL_argcheck(L, n >= 1 && n <= MAX_PARTS, 9, "opts.mime must hold 1 to 32 parts");
+    for (i = 0; i < n; i++) {
+        bp_part *p = &parts[i];
+        int pt;
+        lua_rawgeti(L, t, i + 1);
+        pt = lua_gettop(L);
+        if (!lua_istable(L, pt))
+            luaL_error(L, "beeper: start: opts.mime[%d] must be a table", i + 1);
+        memset(p, 0, sizeof *p);
+        p->name = text_field(L, pt, "name", "opts.mime[i]", 1);
+        p->file = text_field(L, pt, "file", "opts.mime[i]", 0);
+        p->data = string_field(L, pt, "data", &p->data_len, "opts.mime[i]");
+        p->filename = text_field(L, pt, "filename", "opts.mime[i]", 1);
+        p->type = text_field(L, pt, "type", "opts.mime[i]", 1);
+        if (p->name == NULL || (p->file == NULL) == (p->data == NULL))
+            luaL_error(L, "beeper: start: opts.mime[%d] needs a name and one of file, data", i + 1);
+        lua_pop(L, 1); /* opts.mime still holds the part, and the part its strings */
+    }
+    return n;
+}
+
+/* The 8th argument: nil (a JSON answer, as before) or
+ * { raw = bool, output = path, mime = parts, fresh = bool }. */
+static void read_opts(lua_State *L, int t, bp_spec *spec, bp_part *parts)
+{
+    luaL_checktype(L, t, LUA_TTABLE);
+    lua_getfield(L, t, "raw");
+    spec->raw = lua_toboolean(L, -1);
+    lua_getfield(L, t, "fresh");
+    spec->fresh = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    spec->output = text_field(L, t, "output", "opts", 0);
+    luaL_argcheck(L, !(spec->raw && spec->output), 9, "raw and output exclude each other");
+    lua_pushliteral(L, "mime");
+    lua_rawget(L, t);
+    if (!lua_isnil(L, -1)) {
+        luaL_argcheck(L, lua_istable(L, -1), 9, "opts.mime must be a table of parts");
+        luaL_argcheck(L, spec->body == NULL, 9, "a request with opts.mime takes no body");
+        spec->nparts = read_parts(L, lua_gettop(L), parts);
+        spec->parts = parts;
+    }
+    lua_pop(L, 1); /* opts still holds mime */
+}
+
 static int client_start(lua_State *L)
 {
     bp_client *c = check_open(L);
     const char *lines[MAX_HEADERS];
-    char err[128];
+    bp_part parts[MAX_PARTS];
+    char err[256];
     bp_spec spec;
     long id;
-    int i;
+    int i, io;
 
-    lua_settop(L, 8);
+    lua_settop(L, 9);
     memset(&spec, 0, sizeof spec);
     spec.method = luaL_checkstring(L, 2);
     spec.url = luaL_checkstring(L, 3);
@@ -216,12 +329,17 @@ static int client_start(lua_State *L)
     spec.max_body = c->max_body;
     if (strpbrk(spec.url, "\r\n") != NULL || strlen(spec.url) != lua_rawlen(L, 3))
         return luaL_error(L, "beeper: URL contains CR, LF or NUL");
+    if (!lua_isnil(L, 9))
+        read_opts(L, 9, &spec, parts);
 
-    id = bp_engine_start(&c->engine, &spec, err, sizeof err);
+    id = bp_engine_start(&c->engine, &spec, err, sizeof err, &io);
     if (id < 0) {
         lua_pushnil(L);
         lua_pushstring(L, err);
-        return 2;
+        if (!io)
+            return 2;
+        lua_pushliteral(L, "io");
+        return 3;
     }
     lua_pushinteger(L, (lua_Integer)id);
     return 1;
@@ -318,6 +436,15 @@ static int client_next_done(lua_State *L)
     if (id == 0)
         return 0;
     lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+}
+
+static int client_server_version(lua_State *L)
+{
+    bp_client *c = check_client(L);
+    if (c->engine.server_version[0] == '\0')
+        return 0;
+    lua_pushstring(L, c->engine.server_version);
     return 1;
 }
 
@@ -437,6 +564,7 @@ static const luaL_Reg client_methods[] = {
     {"run", client_run},
     {"cancel", client_cancel},
     {"count", client_count},
+    {"server_version", client_server_version},
     {"close", client_close},
     {NULL, NULL},
 };

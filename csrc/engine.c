@@ -1,6 +1,8 @@
 /* The curl multi engine. See engine.h. */
 #define _POSIX_C_SOURCE 200809L /* strncasecmp, fcntl, sysconf */
 #include "engine.h"
+#include "mime.h"
+#include "output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +17,8 @@
 #define POOL_MAX 16
 #define FD_PROBE 8 /* curl_multi_init opens 2 (its wakeup socketpair) */
 
-size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+size_t bp_body_append(bp_request *r, const char *ptr, size_t n)
 {
-    bp_request *r = userdata;
-    size_t n = size * nmemb;
     size_t need = r->body.len + n;
     if (need > r->max_body) {
         r->too_large = 1;
@@ -39,6 +39,14 @@ size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     r->body.len = need;
     r->body.data[need] = '\0';
     return n;
+}
+
+size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    bp_request *r = userdata;
+    if (r->output)
+        return bp_output_write(r, ptr, size * nmemb);
+    return bp_body_append(r, ptr, size * nmemb);
 }
 
 /* Copies the value of header line `line` into dst when its name is `name`. */
@@ -68,11 +76,17 @@ size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata)
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         /* A new response (after a 100 Continue, say): forget the last one's. */
         r->retry_after[0] = r->retry_after_ms[0] = r->should_retry[0] = '\0';
+        r->version[0] = r->content_type[0] = r->content_range[0] = '\0';
         return n;
     }
     capture(line, n, "retry-after", r->retry_after, sizeof r->retry_after);
     capture(line, n, "retry-after-ms", r->retry_after_ms, sizeof r->retry_after_ms);
     capture(line, n, "x-should-retry", r->should_retry, sizeof r->should_retry);
+    capture(line, n, "x-beeper-desktop-version", r->version, sizeof r->version);
+    if (r->binary) {
+        capture(line, n, "content-type", r->content_type, sizeof r->content_type);
+        capture(line, n, "content-range", r->content_range, sizeof r->content_range);
+    }
     return n;
 }
 
@@ -208,6 +222,13 @@ static bp_request *request_get(bp_engine *e)
     r->status = 0;
     r->result = CURLE_OK;
     r->errbuf[0] = r->retry_after[0] = r->retry_after_ms[0] = r->should_retry[0] = '\0';
+    r->version[0] = r->content_type[0] = r->content_range[0] = '\0';
+    r->binary = r->raw = 0;
+    r->out_fd = -1; /* output and mime are NULL: request_put cleared them */
+    r->out_regular = r->out_errno = 0;
+    r->out_state = BP_OUT_UNDECIDED;
+    r->out_what = NULL;
+    r->written = 0;
     return r;
 }
 
@@ -215,6 +236,10 @@ static void request_put(bp_engine *e, bp_request *r)
 {
     curl_slist_free_all(r->headers);
     r->headers = NULL;
+    /* The handle is out of the multi: curl reads neither any more. */
+    curl_mime_free(r->mime);
+    r->mime = NULL;
+    bp_output_reset(r);
     if (e->pool_size >= POOL_MAX || e->multi == NULL) {
         request_free(r);
         return;
@@ -251,13 +276,16 @@ static int configure(bp_request *r, const bp_spec *s)
     CURLcode rc = CURLE_OK;
     int i, typed = 0;
     for (i = 0; i < s->nheaders; i++) {
+        /* A form's Content-Type is curl's: multipart/form-data and its boundary. */
+        if (r->mime && is_content_type(s->headers[i]))
+            continue;
         if (!add_header(r, s->headers[i]))
             return 0;
         typed = typed || is_content_type(s->headers[i]);
     }
     /* An empty "Expect:" stops curl from waiting for 100 Continue, and an
      * empty "Content-Type:" from labelling a POST form-urlencoded. */
-    if (!add_header(r, "Expect:") || (!typed && !add_header(r, "Content-Type:")))
+    if (!add_header(r, "Expect:") || (!typed && !r->mime && !add_header(r, "Content-Type:")))
         return 0;
     r->max_body = s->max_body;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
@@ -278,39 +306,74 @@ static int configure(bp_request *r, const bp_spec *s)
     SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
     SET(CURLOPT_TIMEOUT_MS, s->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
-    /* A declared Content-Length over the cap fails before any byte is read. */
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body);
+    /* A declared Content-Length over the cap fails before any byte is read;
+     * a body streamed to a file has no cap (its non-2xx body is still
+     * capped, by bp_body_append). */
+    if (s->output == NULL)
+        SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body);
+    if (s->fresh) /* a non-idempotent send: never on a connection that may be closing */
+        SET(CURLOPT_FRESH_CONNECT, 1L);
     /* "" turns off the environment's proxies (http_proxy, ALL_PROXY...);
      * an explicit proxy is used for every host, whatever NO_PROXY says. */
     SET(CURLOPT_PROXY, s->proxy ? s->proxy : "");
     if (s->proxy)
         SET(CURLOPT_NOPROXY, "");
-    if (s->body) {
-        /* Sized body: Content-Length, never chunked. */
-        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
-        SET(CURLOPT_COPYPOSTFIELDS, s->body);
-    }
-    if (strcmp(s->method, "POST") == 0) {
-        if (s->body == NULL) {
-            SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
-            SET(CURLOPT_COPYPOSTFIELDS, "");
-        }
-    } else if (strcmp(s->method, "GET") == 0) {
-        if (s->body == NULL)
-            SET(CURLOPT_HTTPGET, 1L);
-        else
-            SET(CURLOPT_CUSTOMREQUEST, "GET");
+    if (r->mime) {
+        /* Files of known size: Content-Length, never chunked. */
+        SET(CURLOPT_MIMEPOST, r->mime);
+        if (strcmp(s->method, "POST") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, s->method); /* PUT or PATCH with a form */
     } else {
-        SET(CURLOPT_CUSTOMREQUEST, s->method);
+        if (s->body) {
+            /* Sized body: Content-Length, never chunked. */
+            SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+            SET(CURLOPT_COPYPOSTFIELDS, s->body);
+        }
+        if (strcmp(s->method, "POST") == 0) {
+            if (s->body == NULL) {
+                SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+                SET(CURLOPT_COPYPOSTFIELDS, "");
+            }
+        } else if (strcmp(s->method, "GET") == 0) {
+            if (s->body == NULL)
+                SET(CURLOPT_HTTPGET, 1L);
+            else
+                SET(CURLOPT_CUSTOMREQUEST, "GET");
+        } else {
+            SET(CURLOPT_CUSTOMREQUEST, s->method); /* PUT, PATCH, DELETE: body or not */
+        }
     }
 #undef SET
     return rc == CURLE_OK;
 }
 
-long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen)
+/* Issue 13's options: the owned copy of the output path and the form. */
+static int prepare(bp_request *r, const bp_spec *s, char *err, size_t errlen, int *io)
+{
+    r->raw = s->raw;
+    r->binary = s->raw || s->output || s->nparts > 0;
+    if (s->output) {
+        size_t n = strlen(s->output) + 1;
+        r->output = malloc(n);
+        if (r->output == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return 0;
+        }
+        memcpy(r->output, s->output, n);
+    }
+    if (s->nparts > 0) {
+        r->mime = bp_mime_build(r->easy, s->parts, s->nparts, err, errlen, io);
+        if (r->mime == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen, int *io)
 {
     bp_request *r;
     CURLMcode mc;
+    *io = 0;
     if (e->multi == NULL) {
         snprintf(err, errlen, "client is closed");
         return -1;
@@ -318,6 +381,10 @@ long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen
     r = request_get(e);
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!prepare(r, spec, err, errlen, io)) {
+        request_put(e, r);
         return -1;
     }
     if (!configure(r, spec)) {
@@ -353,6 +420,10 @@ static void collect(bp_engine *e)
         r->result = m->data.result;
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
         curl_multi_remove_handle(e->multi, r->easy);
+        if (r->version[0])
+            memcpy(e->server_version, r->version, sizeof e->server_version);
+        if (r->output)
+            bp_output_finish(r);
         r->state = BP_DONE;
         if (e->done_tail)
             e->done_tail->done_next = r;

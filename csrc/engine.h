@@ -16,6 +16,18 @@ typedef struct bp_buffer {
 
 typedef enum { BP_RUNNING, BP_DONE } bp_state;
 
+/* Where an output request's body goes: decided at its first body byte. */
+typedef enum { BP_OUT_UNDECIDED, BP_OUT_FILE, BP_OUT_MEMORY } bp_out_state;
+
+/* One part of a multipart/form-data body (see mime.h). */
+typedef struct bp_part {
+    const char *name;
+    const char *file;            /* streamed from disk; NULL: data */
+    const char *data;
+    size_t data_len;
+    const char *filename, *type; /* NULL: none (a file part's filename is its basename) */
+} bp_part;
+
 typedef struct bp_request {
     struct bp_request *next, *prev; /* in the engine's active list */
     struct bp_request *done_next;   /* in the finished-not-yet-taken queue */
@@ -33,6 +45,20 @@ typedef struct bp_request {
     char retry_after[64];
     char retry_after_ms[32];
     char should_retry[8];
+    char version[64]; /* X-Beeper-Desktop-Version */
+    /* Issue 13's options; binary is 0 on the JSON path, which never reads the rest. */
+    int binary;          /* raw, output or mime: result.c asks output.c first */
+    int raw;             /* a 2xx body is returned as bytes, not decoded */
+    char *output;        /* a 2xx body is streamed to this file (owned copy) */
+    int out_fd;          /* -1: not open */
+    int out_regular;     /* the file we opened is a regular one: removable */
+    bp_out_state out_state;
+    int out_errno;       /* an io failure: errno, and what failed */
+    const char *out_what;
+    size_t written;
+    curl_mime *mime;     /* the multipart body; freed when the request is */
+    char content_type[128]; /* captured for binary requests only */
+    char content_range[96];
 } bp_request;
 
 typedef struct bp_engine {
@@ -45,6 +71,7 @@ typedef struct bp_engine {
     int running;
     bp_watch watch;      /* sockets and timer curl asked the host loop for */
     int evented;         /* a host loop watches the sockets: see bp_engine_evented */
+    char server_version[64]; /* the last X-Beeper-Desktop-Version seen; "" none */
 } bp_engine;
 
 /* Everything needed to start one transfer. */
@@ -58,6 +85,12 @@ typedef struct bp_spec {
     long timeout_ms, connect_timeout_ms; /* 0: no limit */
     size_t max_body;
     const char *proxy; /* NULL: none at all, not even from http_proxy & co. */
+    /* Issue 13 (all zero: a JSON answer held in memory, as before). */
+    int raw;              /* a 2xx body comes back as bytes: no UTF-8 or JSON check */
+    const char *output;   /* a 2xx body is streamed to this file; max_body does not apply */
+    const bp_part *parts; /* a multipart/form-data body (body must be NULL) */
+    int nparts;
+    int fresh;            /* a new connection, never a reused one */
 } bp_spec;
 
 /* Every socket the engine owns is close-on-exec: a child process (io.popen,
@@ -65,8 +98,9 @@ typedef struct bp_spec {
 int bp_engine_init(bp_engine *e);
 void bp_engine_close(bp_engine *e); /* cancels everything; idempotent */
 
-/* Returns the new request id, or -1 with a message in err. */
-long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen);
+/* Returns the new request id, or -1 with a message in err; *io is set to 1
+ * when the failure is a file's (a multipart file that cannot be read). */
+long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen, int *io);
 /* Advances all transfers without blocking; returns transfers still running. */
 int bp_engine_perform(bp_engine *e);
 /* Acts on socket fd (events: CURL_CSELECT_* bits), or on curl's timer when
@@ -97,5 +131,7 @@ int bp_engine_count(const bp_engine *e);
  * so the fuzzer can feed them without a socket. */
 size_t bp_on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata);
+/* Appends to the in-memory body, within max_body; returns n, or 0 to stop. */
+size_t bp_body_append(bp_request *r, const char *p, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* What a finished transfer becomes on the Lua stack. See result.h. */
 #include "result.h"
 #include "decode.h"
+#include "output.h"
 
 #include <stdio.h>
 
@@ -69,5 +70,10 @@ static int push_answer(lua_State *L, int decoder_ref, const bp_request *r)
 
 int bp_push_result(lua_State *L, int decoder_ref, const bp_request *r)
 {
+    /* Issue 13's hook: raw and output answers and io errors (output.c);
+     * it pushes nothing for the rest, and JSON requests never call it. */
+    int n = r->binary ? bp_push_binary(L, r) : 0;
+    if (n)
+        return n;
     return r->result == CURLE_OK ? push_answer(L, decoder_ref, r) : push_failure(L, r);
 }

@@ -1,7 +1,9 @@
 /* libFuzzer target for the response path: arbitrary status, header lines and
  * body go through the curl callbacks, the decoder (UTF-8 check, cjson, null
  * and integer normalisation) and the Lua error mapping (beeper.response),
- * exactly as a finished transfer would. Run from the repository root. */
+ * exactly as a finished transfer would; or, for issue 13's options, as raw
+ * bytes or streamed to a file (build/fuzz/out.bin, or /dev/full for the
+ * write error). Run from the repository root. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,20 @@
 
 #include "../csrc/decode.h"
 #include "../csrc/engine.h"
+#include "../csrc/output.h"
 #include "../csrc/result.h"
 
 static lua_State *L;
+
+/* strdup is POSIX, not C99. */
+static char *copy(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p == NULL)
+        abort();
+    return memcpy(p, s, n);
+}
 static int decoder_ref, judge_ref;
 
 /* Maps a finished attempt to a string, as a caller would see it. */
@@ -39,7 +52,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Input: 2 bytes status, 1 byte transport outcome, then header lines up to
+/* Input: 2 bytes status, 1 byte transport outcome (% 5) and mode (/ 5 % 4:
+ * JSON, raw, output file, output to a full disk), then header lines up to
  * an empty line, then the body (fed in two pieces). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,7 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(&r, 0, sizeof r);
     r.max_body = 4096;
+    r.out_fd = -1;
     r.status = 100 + ((data[0] << 8 | data[1]) % 500);
+    switch (data[2] / 5 % 4) {
+    case 1: r.raw = r.binary = 1; break;
+    case 2: r.output = copy("build/fuzz/out.bin"); r.binary = 1; break;
+    case 3: r.output = copy("/dev/full"); r.binary = 1; break;
+    default: break;
+    }
     p = (const char *)data + 3;
     end = (const char *)data + size;
     blank = NULL;
@@ -80,11 +101,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: r.result = CURLE_FILESIZE_EXCEEDED; break; /* Content-Length over max_body */
     default: r.result = CURLE_COULDNT_CONNECT; break;
     }
+    if (r.out_errno && r.result == CURLE_OK)
+        r.result = CURLE_WRITE_ERROR; /* what curl makes of a refused write */
+    bp_output_finish(&r);
     lua_rawgeti(L, LUA_REGISTRYINDEX, judge_ref);
     n = bp_push_result(L, decoder_ref, &r);
     if (lua_pcall(L, n, 1, 0) != 0 || lua_type(L, -1) != LUA_TSTRING)
         abort(); /* the mapping must never raise */
     lua_settop(L, top);
+    bp_output_reset(&r);
     free(r.body.data);
     return 0;
 }
