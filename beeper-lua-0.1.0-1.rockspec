@@ -50,6 +50,7 @@ build = {
     ["beeper.loop.luv"] = "lua/beeper/loop/luv.lua",
     ["beeper.loop.neovim"] = "lua/beeper/loop/neovim.lua",
     ["beeper.pages"] = "lua/beeper/pages.lua",
+    ["beeper.params"] = "lua/beeper/params.lua",
     ["beeper.path"] = "lua/beeper/path.lua",
     ["beeper.poll"] = "lua/beeper/poll.lua",
     ["beeper.protect"] = "lua/beeper/protect.lua",
