@@ -83,6 +83,8 @@ build = {
     ["beeper.sim.verification"] = "lua/beeper/sim/verification.lua",
     ["beeper.steps"] = "lua/beeper/steps.lua",
     ["beeper.tui"] = "lua/beeper/tui.lua",
+    ["beeper.ui_call"] = "lua/beeper/ui_call.lua",
+    ["beeper.verify"] = "lua/beeper/verify.lua",
   },
   install = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },

@@ -289,6 +289,16 @@ function Client:send(call, callback)
   return self:pump():start(call, callback)
 end
 
+-- A client like this one (same base URL, loop, limits, proxy) for another
+-- token: sign_in uses it to verify the device it just signed in.
+function Client:with_token(token)
+  local c = M.new { base_url = self.base_url, access_token = token, loop = self._loop, proxy = self.proxy,
+    timeout = self.timeout, connect_timeout = self.connect_timeout, max_retries = self.max_retries,
+    max_body = self.max_body, max_depth = self.max_depth, logger = self.logger }
+  c.log_level = self.log_level
+  return c
+end
+
 -- Closes the transport; later calls make a new one. Idempotent.
 function Client:close()
   if self._pump then self._pump:cancel_all() end

@@ -6,27 +6,13 @@
 local async = require "beeper.async"
 local errors = require "beeper.errors"
 local poll = require "beeper.poll"
-local protect = require "beeper.protect"
 local steps = require "beeper.steps"
+local ui_call = require "beeper.ui_call"
+local verify = require "beeper.verify"
 
 local M = {}
 
-local function aborted(what)
-  return errors.new { kind = "aborted", message = what .. " was aborted by the user" }
-end
-
--- Calls a ui function; an error it raises comes back as (false, value).
-local function ask(ui, name, ...)
-  local fn = ui[name]
-  if fn == nil then return true, nil end
-  return protect.pcall(fn, ...)
-end
-
--- A raising ui function ends the flow with this error value; the blocking
--- form raises the original error again (see run below).
-local function ui_error(raised)
-  return errors.new { kind = "ui", message = tostring(raised), cause = raised }
-end
+local aborted, ask, ui_error = ui_call.aborted, ui_call.ask, ui_call.ui_error
 
 -- The two forms: with a callback, a task whose callback gets kind "ui" for a
 -- raising ui function; without, that error is raised to the caller.
@@ -186,8 +172,26 @@ local function sign_in(client, email, ui, opts)
     if not reply then return nil, err end
   end
   local m = reply.matrix or {}
-  return setmetatable({ access_token = m.accessToken, user_id = m.userID, device_id = m.deviceID,
+  local creds = setmetatable({ access_token = m.accessToken, user_id = m.userID, device_id = m.deviceID,
     homeserver = m.homeserver, session = reply.session }, Credentials)
+  -- A new device may have to be verified before it can read encrypted
+  -- history: with ui.verify, the flow drives that too (beeper.verify).
+  if ui.verify and verify.needed(creds.session) and creds.access_token then
+    local signed_in = client:with_token(creds.access_token)
+    local session
+    session, err = verify.run(signed_in, ui, opts)
+    signed_in:close()
+    if not session then return nil, err end
+    creds.session = session
+  end
+  return creds
+end
+
+-- Verifies the signed-in device (see beeper.verify for the ui):
+--   beeper.verify(client, ui, opts) --> setup state | nil, err
+function M.verify(client, ui, opts)
+  opts = opts or {}
+  return run(opts.callback, verify.run, client, ui, opts)
 end
 
 function M.sign_in(client, email, ui, opts)

@@ -18,7 +18,8 @@ local M = {
 
 -- The login-session layer, loaded when first used.
 local lazy = { poll = { "beeper.poll", "poll" }, connect = { "beeper.flows", "connect" },
-               sign_in = { "beeper.flows", "sign_in" }, steps = { "beeper.steps" },
+               sign_in = { "beeper.flows", "sign_in" }, verify = { "beeper.flows", "verify" },
+               each = { "beeper.pages", "each" }, steps = { "beeper.steps" },
                qr = { "beeper.qr" }, sim = { "beeper.sim" }, tui = { "beeper.tui" } }
 setmetatable(M, { __index = function(t, k)
   local where = lazy[k]
