@@ -25,9 +25,11 @@ local function describe(ep)
               auth = ep.auth ~= false, empty_ok = ep.empty_ok, body = ep.body,
               required = ep.required or {} }
   if ep.body then
-    d.accepts = {}
+    d.accepts, d.want, d.wires = {}, {}, {}
     for lua_name, wire in pairs(ep.body) do
       d.accepts[lua_name], d.accepts[wire] = wire, wire
+      d.want[wire] = FIELD_TYPE[wire] or "string"
+      d.wires[#d.wires + 1] = wire
     end
   end
   return d
@@ -46,25 +48,31 @@ local function encode_body(d, params)
   if type(params) ~= "table" then
     error(format("beeper: %s: parameters must be a table, got %s", d.name, type(params)), 4)
   end
-  local out = {}
+  -- The table encoded last time, emptied: taken, so that a nested call
+  -- (a __pairs that calls the API) makes its own, and given back after.
+  local out, accepts, want = d.out or {}, d.accepts, d.want
+  d.out = nil
   for k, v in pairs(params) do
-    local wire = d.accepts[k]
+    local wire = accepts[k]
     if not wire then
       error(format("beeper: %s: unknown parameter '%s'", d.name, tostring(k)), 4)
     end
-    local want = FIELD_TYPE[wire] or "string"
-    if type(v) ~= want then
-      error(format("beeper: %s: %s must be a %s, got %s", d.name, k, want, type(v)), 4)
+    if type(v) ~= want[wire] then
+      error(format("beeper: %s: %s must be a %s, got %s", d.name, k, want[wire], type(v)), 4)
     end
     if wire == "fields" then check_fields(d, v) end
     out[wire] = v
   end
-  for _, name in ipairs(d.required) do
-    if out[d.body[name]] == nil then
-      error(format("beeper: %s: missing required parameter '%s'", d.name, name), 4)
+  local required = d.required
+  for i = 1, #required do
+    if out[d.body[required[i]]] == nil then
+      error(format("beeper: %s: missing required parameter '%s'", d.name, required[i]), 4)
     end
   end
-  return json.encode(out)
+  local body, wires = json.encode(out), d.wires
+  for i = 1, #wires do out[wires[i]] = nil end
+  d.out = out
+  return body
 end
 
 local function check_options(d, opts)
@@ -86,24 +94,30 @@ end
 
 -- Parses (ids..., [params], [options], [callback]) into a call description.
 -- Written without a table of the arguments: this runs on every request.
-local check_id, encode = path.check_id, path.encode
+local check_id, encode, encoded = path.check_id, path.encode, path.encoded
 
 local function prepare(d, ...)
   local n = select("#", ...)
   local callback
   if n > 0 then
-    local last = select(n, ...)
+    local last
+    if n == 1 then last = ... else last = select(n, ...) end
     -- A plain options table is never callable; a spy or callable object is.
-    if callable(last) then callback, n = last, n - 1 end
+    local t = type(last)
+    if t == "function" or ((t == "table" or t == "userdata") and getmetatable(last) ~= nil and callable(last)) then
+      callback, n = last, n - 1
+    end
   end
   local nids, pieces, p = d.nids, d.pieces, d.template
   if nids == 1 then
     local a = n >= 1 and (...) or nil
-    p = pieces[1] .. encode(check_id(a, d.ids[1], 3)) .. pieces[2]
+    p = pieces[1] .. (encoded[a] or encode(check_id(a, d.ids[1], 3))) .. pieces[2]
   elseif nids == 2 then
     local a, b = ...
     if n < 2 then b = nil; if n < 1 then a = nil end end
-    p = pieces[1] .. encode(check_id(a, d.ids[1], 3)) .. pieces[2] .. encode(check_id(b, d.ids[2], 3)) .. pieces[3]
+    -- encoded[id]: an id seen before, so already checked
+    p = pieces[1] .. (encoded[a] or encode(check_id(a, d.ids[1], 3))) .. pieces[2]
+      .. (encoded[b] or encode(check_id(b, d.ids[2], 3))) .. pieces[3]
   elseif nids > 2 then
     local ids = {}
     for i, name in ipairs(d.ids) do ids[i] = check_id(i <= n and (select(i, ...)) or nil, name, 3) end
@@ -112,14 +126,24 @@ local function prepare(d, ...)
   local k = nids + 1
   local body
   if d.body then
-    body = encode_body(d, k <= n and (select(k, ...)) or nil)
+    local params
+    if k == 1 then params = ... elseif k <= n then params = (select(k, ...)) end
+    body = encode_body(d, n >= 1 and params or nil)
     k = k + 1
   end
   local opts = k <= n and (select(k, ...)) or nil
-  return {
-    name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok,
-    path = p, body = body, opts = opts ~= nil and check_options(d, opts) or nil,
-  }, callback
+  if opts ~= nil then opts = check_options(d, opts) end
+  -- A blocking call gives its table back when done (Client:send), and the
+  -- next call of this endpoint takes it rather than make one; taken, so a
+  -- call made meanwhile (from a logger, say) makes its own.
+  local call = d.spare
+  if call then
+    d.spare = nil
+  else
+    call = { name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok, spare_of = d }
+  end
+  call.path, call.body, call.opts = p, body, opts
+  return call, callback
 end
 
 -- get_client() returns the client a call runs on (the default client is

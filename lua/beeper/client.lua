@@ -120,10 +120,13 @@ end
 -- The C client, made on first use.
 local core -- beeper.core, loaded on the first request
 
+local core_now -- core.now
+
 function Client:core()
   local c = self._core
   if c == nil then
     core = core or require "beeper.core"
+    core_now = core.now
     c = core.client { max_body = self.max_body, max_depth = self.max_depth }
     self._core = c
     self._user_agent = string.format("beeper-lua/%s (%s; libcurl/%s)",
@@ -168,15 +171,16 @@ function Client:settings(call, now)
   }
 end
 
-local floor, min = math.floor, math.min
+local min = math.min
 local DEBUG, INFO = log.LEVELS.debug, log.LEVELS.info
 -- Longer than this is "no limit" for libcurl (0): about 24 days in ms fits
 -- a C long everywhere, and math.huge has no integer form.
 local MAX_MS = 2 ^ 31 - 1
 
 local function ms(seconds)
-  local v = floor(seconds * 1000 + 0.5)
-  if v > MAX_MS then return 0 end
+  local v = seconds * 1000 + 0.5
+  if v >= MAX_MS + 1 then return 0 end -- math.huge included
+  v = v - v % 1 -- floor, without a library call: this runs twice a request
   return v < 1 and 1 or v
 end
 
@@ -202,9 +206,9 @@ function Client:log_line(line)
 end
 
 -- Starts one attempt; returns the core request id, or nil and an error value.
-function Client:attempt(call, s, retries, now)
-  local timeout = s.timeout
-  if s.deadline then timeout = min(timeout, s.deadline - (now - s.started)) end
+-- now anchors the deadline; started is when the call began.
+local function start(self, call, timeout, connect, deadline, started, retries, now)
+  if deadline then timeout = min(timeout, deadline - (now - started)) end
   if timeout <= 0 then
     return nil, errors.new { kind = "timeout", message = "deadline passed",
       method = call.method, path = call.path, retries = retries }
@@ -212,7 +216,6 @@ function Client:attempt(call, s, retries, now)
   local c = self._core or self:core()
   local url, lines = self.base_url .. call.path, self:header_lines(call)
   if self.log_level >= DEBUG then self:log_line(log.request(call, url, lines, retries)) end
-  local connect = s.connect_timeout
   local id, msg = c:start(call.method, url, lines, call.body, ms(timeout),
     ms(connect < timeout and connect or timeout), self.proxy)
   if not id then
@@ -220,6 +223,10 @@ function Client:attempt(call, s, retries, now)
       path = call.path, retries = retries }
   end
   return id
+end
+
+function Client:attempt(call, s, retries, now)
+  return start(self, call, s.timeout, s.connect_timeout, s.deadline, s.started, retries, now)
 end
 
 -- Judges one finished attempt (the core's take() results in ...): the value,
@@ -237,22 +244,31 @@ function Client:outcome(call, s, retries, t0, now, status, a, b, meta)
 end
 
 -- Runs a call to the end, blocking: result, or nil and an error value.
+-- Every script's hot path: an answer on the first try makes no settings
+-- table, and the clock is read only for a deadline or an info log line.
 function Client:run(call)
-  local c = self._core or self:core()
-  local t0 = core.now()
-  local s = self:settings(call, t0)
-  local retries = 0
+  if self._core == nil then self:core() end
+  local o = call.opts or NO_OPTIONS
+  local deadline = o.deadline
+  local timed = deadline ~= nil or self.log_level >= INFO
+  local started = timed and core_now() or 0
+  local t0, retries, s = started, 0, nil
   while true do
-    local id, err = self:attempt(call, s, retries, t0)
+    local id, err = start(self, call, o.timeout or self.timeout, o.connect_timeout or self.connect_timeout,
+      deadline, started, retries, t0)
     if not id then return nil, err end
-    c = self._core -- the same unless a log sink closed the client
-    local status, a, b, meta = c:run(id)
+    -- self._core: the same unless a log sink closed the client
+    local status, a, b, meta = self._core:run(id)
+    if b == nil and a ~= nil and status and status >= 200 and status < 300 and self.log_level < INFO then
+      return a -- what outcome() would say, without its bookkeeping
+    end
+    s = s or self:settings(call, started)
     local value, delay
-    value, err, delay = self:outcome(call, s, retries, t0, core.now(), status, a, b, meta)
+    value, err, delay = self:outcome(call, s, retries, t0, timed and core_now() or t0, status, a, b, meta)
     if not delay then return value, err end
     core.sleep(delay)
     retries = retries + 1
-    t0 = core.now()
+    t0 = timed and core_now() or 0
   end
 end
 
@@ -283,7 +299,13 @@ function Client:send(call, callback)
   end
   if callback == nil then
     local co = coroutine.running()
-    if not (co and async.threads[co]) then return self:run(call) end
+    if not (co and async.threads[co]) then
+      local value, err = self:run(call)
+      -- Nothing keeps a blocking call's table: its endpoint may reuse it.
+      local d = call.spare_of
+      if d then d.spare = call end
+      return value, err
+    end
     return async.await(self:pump(), call)
   end
   return self:pump():start(call, callback)

@@ -17,14 +17,21 @@ local function encode(segment)
 end
 
 -- Ids repeat (a session is polled for minutes): remember recent encodings
--- rather than pattern-match every time. Cleared when it grows too big.
+-- rather than pattern-match every time. M.encoded[id] is the encoding of a
+-- string id already checked and encoded, or nil; emptied when it grows too
+-- big (in place: callers keep a reference to the table).
 local memo, memo_size = {}, 0
+M.encoded = memo
 
 function M.encode(segment)
   local done = memo[segment]
   if done then return done end
   done = encode(segment)
-  if memo_size >= 256 then memo, memo_size = {}, 0 end
+  if segment == "" then return done end -- never an id: check_id refuses it
+  if memo_size >= 256 then
+    for k in pairs(memo) do memo[k] = nil end
+    memo_size = 0
+  end
   memo[segment], memo_size = done, memo_size + 1
   return done
 end
