@@ -76,7 +76,8 @@
  *   perform()/run() keep the reported sockets right, so callback requests on
  *   the host loop and a blocking c:run() can share one client.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#define _GNU_SOURCE /* dladdr; also clock_gettime, nanosleep */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -485,13 +486,16 @@ static int take(lua_State *L, bp_client *c, long id)
         return 1;
     }
     /* Protected, so the request goes back to the pool even if a push
-     * raises (out of memory): it must never stay in the engine for ever. */
+     * raises (out of memory): it must never stay in the engine for ever.
+     * Detached first: decoding allocates, and a __gc it triggers may close
+     * this client, which must not free the request being read. */
+    bp_engine_detach(&c->engine, r);
     top = lua_gettop(L);
     lua_pushcfunction(L, push_result);
     lua_pushlightuserdata(L, r);
     lua_pushinteger(L, (lua_Integer)c->decoder_ref);
     status = lua_pcall(L, 2, LUA_MULTRET, 0);
-    bp_engine_release(&c->engine, r);
+    bp_engine_recycle(&c->engine, r);
     if (status != 0)
         return lua_error(L);
     return lua_gettop(L) - top;
@@ -580,9 +584,16 @@ int luaopen_beeper_core(lua_State *L)
 {
     static int curl_ready = 0; /* the one-time process-wide init */
     if (!curl_ready) {
+        Dl_info self;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
             return luaL_error(L, "beeper: curl_global_init failed");
         curl_ready = 1;
+        /* Stay loaded until the process ends: lua_close would otherwise
+         * unload this module and libcurl with it (curl_global_init is never
+         * undone, and libcurl's TLS library keeps thread-local state), which
+         * crashes tools that inspect the process at exit (LeakSanitizer). */
+        if (dladdr(&curl_ready, &self) && self.dli_fname) /* an object of this module */
+            (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
     }
     if (luaL_newmetatable(L, CLIENT_MT)) {
         lua_newtable(L);

@@ -511,10 +511,20 @@ bp_request *bp_engine_find(bp_engine *e, long id)
     return NULL;
 }
 
-void bp_engine_release(bp_engine *e, bp_request *r)
+void bp_engine_detach(bp_engine *e, bp_request *r)
 {
     unlink_done(e, r);
     unlink_active(e, r);
+}
+
+void bp_engine_recycle(bp_engine *e, bp_request *r)
+{
+    request_put(e, r);
+}
+
+void bp_engine_release(bp_engine *e, bp_request *r)
+{
+    bp_engine_detach(e, r);
     request_put(e, r);
 }
 

@@ -123,6 +123,12 @@ long bp_engine_next_done(bp_engine *e);
 bp_request *bp_engine_find(bp_engine *e, long id);
 /* Returns a finished request to the pool (after its result was read). */
 void bp_engine_release(bp_engine *e, bp_request *r);
+/* The two halves of release, for a caller that runs Lua code (which may
+ * close the client) while it reads a finished request: detach takes it out
+ * of the engine, recycle pools or frees it afterwards (frees it when the
+ * engine was closed meanwhile). */
+void bp_engine_detach(bp_engine *e, bp_request *r);
+void bp_engine_recycle(bp_engine *e, bp_request *r);
 /* Stops a request wherever it is and frees it; 1 if it existed. */
 int bp_engine_cancel(bp_engine *e, long id);
 int bp_engine_count(const bp_engine *e);

@@ -350,3 +350,38 @@ describe("issue 11, beeper.core", function()
     end)
   end)
 end)
+
+describe("issue 11: take() and a finalizer that closes the client", function()
+  local sim
+  setup(function() sim = helper.start_sim() end)
+  teardown(function() sim:stop() end)
+
+  it("#11.19 a __gc that closes the client while an answer is decoded frees nothing in use", function()
+    local core = require "beeper.core"
+    local c = core.client {}
+    local pause = collectgarbage("setpause", 0)
+    local stepmul = collectgarbage("setstepmul", 1000)
+    local closed_at
+    for i = 1, 300 do
+      local id = c:start("GET", sim.url .. "/v1/bridges", { "Accept: application/json",
+        "Authorization: Bearer " .. sim.token }, nil, 5000, 1000)
+      for _ = 1, 10 do -- garbage whose collection, during the decode, closes the client
+        if newproxy then -- 5.1/LuaJIT: tables have no __gc
+          getmetatable(newproxy(true)).__gc = function() c:close() end
+        else
+          setmetatable({}, { __gc = function() c:close() end })
+        end
+      end
+      local ok, status, value = pcall(c.run, c, id)
+      if not ok then closed_at = i; break end -- closed before run(): "client is closed"
+      assert.are.equal(200, status)
+      assert.is_table(value)
+      if tostring(c):find("closed") then closed_at = i; break end
+    end
+    collectgarbage("setpause", pause)
+    collectgarbage("setstepmul", stepmul)
+    assert.is_number(closed_at) -- the finalizer did close it at some point
+    assert.are.equal(0, c:count())
+    c:close()
+  end)
+end)
