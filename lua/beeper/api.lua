@@ -3,34 +3,39 @@
 -- a wrong type or a missing id raises; anything the server does is returned.
 local callable = require "beeper.callable"
 local endpoints = require "beeper.endpoints"
+local pages = require "beeper.pages"
+local params = require "beeper.params"
 local path = require "beeper.path"
 
 local M = {}
 
 local json = require("cjson").new()
 local format = string.format
-
--- Wire fields that are not strings.
-local FIELD_TYPE = { fields = "table", acceptTerms = "boolean" }
+local TYPES, check_value, query_string = endpoints.TYPES, params.check, params.query
 
 local OPTION = { timeout = "number", connect_timeout = "number", deadline = "number",
-                 max_retries = "number", headers = "table" }
+                 max_retries = "number", headers = "table", output = "string",
+                 retry_unsafe = "boolean" }
 -- Smallest value of each numeric option; math.huge means no limit.
 local OPTION_MIN = { timeout = 0.001, connect_timeout = 0.001, deadline = 0, max_retries = 0 }
 
 -- Precomputes ids and accepted parameter names once per endpoint.
 local function describe(ep)
   local pieces, ids = path.compile(ep[3])
+  local names = ep.body or ep.query
   local d = { name = ep[1], method = ep[2], template = ep[3], pieces = pieces, ids = ids, nids = #ids,
-              auth = ep.auth ~= false, empty_ok = ep.empty_ok, body = ep.body,
-              required = ep.required or {} }
-  if ep.body then
+              auth = ep.auth ~= false, empty_ok = ep.empty_ok, names = names, query = ep.query ~= nil,
+              required = ep.required or {}, raw = ep.raw, upload = ep.upload, once = ep.once,
+              paged = ep.paged }
+  if names then
     d.accepts, d.want, d.wires = {}, {}, {}
-    for lua_name, wire in pairs(ep.body) do
+    for lua_name, wire in pairs(names) do
       d.accepts[lua_name], d.accepts[wire] = wire, wire
-      d.want[wire] = FIELD_TYPE[wire] or "string"
+      d.want[wire] = TYPES[wire] or "string"
       d.wires[#d.wires + 1] = wire
     end
+    -- The parameter that makes a non-idempotent call safe to retry.
+    if type(ep.once) == "string" then d.safe_with = names[ep.once] end
   end
   return d
 end
@@ -43,36 +48,43 @@ local function check_fields(d, fields)
   end
 end
 
-local function encode_body(d, params)
-  if params == nil then params = {} end
-  if type(params) ~= "table" then
-    error(format("beeper: %s: parameters must be a table, got %s", d.name, type(params)), 4)
+-- Simple types are checked here; lists, integers and nulls by beeper.params.
+local PLAIN = { string = true, boolean = true, table = true }
+
+-- Checks the caller's parameters into the endpoint's wire table (reused
+-- between calls: taken, so that a nested call makes its own). Returns it;
+-- the caller encodes it and gives it back with release_params.
+local function collect(d, values)
+  if values == nil then values = {} end
+  if type(values) ~= "table" then
+    error(format("beeper: %s: parameters must be a table, got %s", d.name, type(values)), 4)
   end
-  -- The table encoded last time, emptied: taken, so that a nested call
-  -- (a __pairs that calls the API) makes its own, and given back after.
   local out, accepts, want = d.out or {}, d.accepts, d.want
   d.out = nil
-  for k, v in pairs(params) do
+  for k, v in pairs(values) do
     local wire = accepts[k]
     if not wire then
       error(format("beeper: %s: unknown parameter '%s'", d.name, tostring(k)), 4)
     end
-    if type(v) ~= want[wire] then
-      error(format("beeper: %s: %s must be a %s, got %s", d.name, k, want[wire], type(v)), 4)
-    end
+    local w = want[wire]
+    if not (PLAIN[w] and type(v) == w) then check_value(d, k, w, v, not d.query) end
     if wire == "fields" then check_fields(d, v) end
     out[wire] = v
   end
   local required = d.required
   for i = 1, #required do
-    if out[d.body[required[i]]] == nil then
+    if out[d.names[required[i]]] == nil then
       error(format("beeper: %s: missing required parameter '%s'", d.name, required[i]), 4)
     end
   end
-  local body, wires = json.encode(out), d.wires
+  return out
+end
+
+local function release_params(d, out)
+  local wires = out and d.wires
+  if not wires then return end
   for i = 1, #wires do out[wires[i]] = nil end
   d.out = out
-  return body
 end
 
 local function check_options(d, opts)
@@ -87,6 +99,8 @@ local function check_options(d, opts)
       error(format("beeper: %s: option %s must be a %s", d.name, k, OPTION[k]), 4)
     elseif OPTION_MIN[k] and (v ~= v or v < OPTION_MIN[k]) then -- v ~= v: NaN
       error(format("beeper: %s: option %s must be a number >= %s", d.name, k, OPTION_MIN[k]), 4)
+    elseif k == "output" and not d.raw then
+      error(format("beeper: %s: option output is only for calls that answer with bytes", d.name), 4)
     end
   end
   return opts
@@ -124,11 +138,21 @@ local function prepare(d, ...)
     p = path.expand(pieces, ids)
   end
   local k = nids + 1
-  local body
-  if d.body then
-    local params
-    if k == 1 then params = ... elseif k <= n then params = (select(k, ...)) end
-    body = encode_body(d, n >= 1 and params or nil)
+  local body, upload, once = nil, nil, d.once
+  if d.names then
+    local given
+    if k == 1 then given = ... elseif k <= n then given = (select(k, ...)) end
+    local values = collect(d, n >= 1 and given or nil)
+    if d.query then
+      p = p .. query_string(values)
+    elseif d.upload then
+      upload = {} -- the client builds the multipart body from these
+      for wire, v in pairs(values) do upload[wire] = v end
+    else
+      body = json.encode(values)
+    end
+    if d.safe_with and values[d.safe_with] ~= nil then once = false end
+    release_params(d, values)
     k = k + 1
   end
   local opts = k <= n and (select(k, ...)) or nil
@@ -140,9 +164,10 @@ local function prepare(d, ...)
   if call then
     d.spare = nil
   else
-    call = { name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok, spare_of = d }
+    call = { name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok, raw = d.raw,
+             upload_field = d.upload, spare_of = d }
   end
-  call.path, call.body, call.opts = p, body, opts
+  call.path, call.body, call.opts, call.upload, call.once = p, body, opts, upload, once and true or nil
   return call, callback
 end
 
@@ -160,10 +185,12 @@ function M.tree(get_client)
       end
       last = part
     end
-    node[last] = function(...)
+    local fn = function(...)
       local call, callback = prepare(d, ...)
       return get_client():send(call, callback)
     end
+    node[last] = fn
+    if d.paged then pages.registry[fn] = d.paged end
   end
   root.app.login = root.app.setup -- the older name of the same calls
   return root

@@ -138,12 +138,12 @@ end
 -- Header lines for a call; the four common shapes are built once.
 function Client:header_lines(call)
   local with_body = call.body ~= nil
-  local key = (call.auth and 2 or 0) + (with_body and 1 or 0)
+  local key = (call.auth and 2 or 0) + (with_body and 1 or 0) + (call.raw and 4 or 0)
   local cache = header_cache[self]
   local lines = cache[key]
   if lines == nil or (call.opts and call.opts.headers) then
     local list = headers.copy(self._headers)
-    headers.set(list, "Accept", "application/json")
+    headers.set(list, "Accept", call.raw and "*/*" or "application/json")
     headers.set(list, "User-Agent", self._user_agent)
     if with_body then headers.set(list, "Content-Type", "application/json") end
     if call.auth then headers.set(list, "Authorization", "Bearer " .. secrets[self]) end
@@ -205,6 +205,30 @@ function Client:log_line(line)
   end
 end
 
+-- What the C core needs beyond a JSON request (nil for those, the hot path):
+-- bytes or a file for raw answers, multipart parts, a fresh connection.
+local RAW, FRESH = { raw = true }, { fresh = true }
+
+local function transfer_options(call)
+  if call.upload then
+    local u = call.upload
+    local file = u[call.upload_field]
+    local parts = { { name = call.upload_field, file = file,
+                      filename = u.fileName or file:match("[^/]*$"), type = u.mimeType } }
+    for wire, v in pairs(u) do
+      if wire ~= call.upload_field then parts[#parts + 1] = { name = wire, data = tostring(v) } end
+    end
+    return { mime = parts, fresh = call.once or nil }
+  end
+  if call.raw then
+    local output = call.opts and call.opts.output
+    if output then return { output = output } end
+    return RAW
+  end
+  if call.once then return FRESH end
+  return nil
+end
+
 -- Starts one attempt; returns the core request id, or nil and an error value.
 -- now anchors the deadline; started is when the call began.
 local function start(self, call, timeout, connect, deadline, started, retries, now)
@@ -216,10 +240,10 @@ local function start(self, call, timeout, connect, deadline, started, retries, n
   local c = self._core or self:core()
   local url, lines = self.base_url .. call.path, self:header_lines(call)
   if self.log_level >= DEBUG then self:log_line(log.request(call, url, lines, retries)) end
-  local id, msg = c:start(call.method, url, lines, call.body, ms(timeout),
-    ms(connect < timeout and connect or timeout), self.proxy)
+  local id, msg, why = c:start(call.method, url, lines, call.body, ms(timeout),
+    ms(connect < timeout and connect or timeout), self.proxy, transfer_options(call))
   if not id then
-    return nil, errors.new { kind = "connection", message = msg, method = call.method,
+    return nil, errors.new { kind = why == "io" and "io" or "connection", message = msg, method = call.method,
       path = call.path, retries = retries }
   end
   return id
@@ -235,6 +259,11 @@ function Client:outcome(call, s, retries, t0, now, status, a, b, meta)
   local value, err, delay = response.outcome(call, retries, status, a, b, meta)
   if err then
     err.retries = retries
+    -- A send that may have reached the server is not made twice.
+    if delay and call.once and not (call.opts and call.opts.retry_unsafe) and not retry.unsent(err) then
+      delay = nil
+    end
+    if err.status and self._core then err.server_version = self._core:server_version() end
     if retry.give_up(s, retries, delay, now - s.started) then delay = nil end
   end
   if self.log_level >= INFO then
@@ -309,6 +338,11 @@ function Client:send(call, callback)
     return async.await(self:pump(), call)
   end
   return self:pump():start(call, callback)
+end
+
+-- The X-Beeper-Desktop-Version of the last answer, or nil before any.
+function Client:server_version()
+  return self._core and self._core:server_version() or nil
 end
 
 -- A client like this one (same base URL, loop, limits, proxy) for another

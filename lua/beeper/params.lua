@@ -1,13 +1,10 @@
--- Call parameters: snake_case (or the wire spelling) checked against an
--- endpoint's accepted names and the wire types, then turned into a JSON
--- body or a query string. A wrong name or type is a programming mistake
--- and raises; nested tables (user, reminder, attachment) go as given.
-local endpoints = require "beeper.endpoints"
-
+-- Call parameters of the wire types other than plain string/boolean/table
+-- (lists of strings, integers, null), and query strings. A wrong type is a
+-- programming mistake and raises; nested tables (user, reminder,
+-- attachment) go as given.
 local M = {}
 
 local format, floor, huge = string.format, math.floor, math.huge
-local TYPES = endpoints.TYPES
 local null = require("cjson").null
 
 local function is_array_of_strings(v)
@@ -30,34 +27,11 @@ local CHECK = {
 local WANT = { string = "a string", boolean = "a boolean", table = "a table",
                array = "a list of strings", integer = "an integer" }
 
--- Checks one value; in a body, null (beeper.null) clears a nullable field.
-local function check(d, k, wire, v, in_body)
-  local want = TYPES[wire] or "string"
+-- Checks one value against its wire type (want); in a body, null
+-- (beeper.null) clears a nullable field. Raises at the caller's call.
+function M.check(d, k, want, v, in_body)
   if CHECK[want](v) or (in_body and v == null) then return end
   error(format("beeper: %s: %s must be %s, got %s", d.name, k, WANT[want], type(v)), 5)
-end
-
--- params (the caller's table) -> wire name -> value, checked.
-function M.collect(d, params)
-  if params == nil then params = {} end
-  if type(params) ~= "table" then
-    error(format("beeper: %s: parameters must be a table, got %s", d.name, type(params)), 4)
-  end
-  local out = {}
-  for k, v in pairs(params) do
-    local wire = d.accepts[k]
-    if not wire then
-      error(format("beeper: %s: unknown parameter '%s'", d.name, tostring(k)), 4)
-    end
-    check(d, k, wire, v, d.query == nil)
-    out[wire] = v
-  end
-  for _, name in ipairs(d.required) do
-    if out[d.params[name]] == nil then
-      error(format("beeper: %s: missing required parameter '%s'", d.name, name), 4)
-    end
-  end
-  return out
 end
 
 -- RFC 3986: everything but the unreserved characters is percent-encoded, in

@@ -35,7 +35,10 @@ function M.outcome(call, retries, status, a, b, meta)
         message = "invalid JSON in response: " .. b })
     end
     if a == nil then
-      if call.empty_ok then return true end
+      if meta and meta.path then -- streamed to a file (option output)
+        return { path = meta.path, size = meta.size, content_type = meta.content_type }
+      end
+      if call.empty_ok or status == 204 then return true end
       return nil, failure(call, { kind = "decode", status = status,
         message = "empty response body" })
     end

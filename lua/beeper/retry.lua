@@ -73,6 +73,16 @@ function M.delay(done, meta, now)
   return min(0.5 * 2 ^ done, 8) * (1 - random() * 0.25)
 end
 
+-- libcurl's codes for "no connection was made": nothing reached the server.
+local NOT_SENT = { [5] = true, [6] = true, [7] = true } -- proxy/host unresolved, refused
+
+-- Did the failed attempt certainly not reach the server (so even a
+-- non-idempotent send may be tried again)? A 429 is a refusal too.
+function M.unsent(err)
+  if err.kind == "connection" then return NOT_SENT[err.curl_code] == true end
+  return err.kind == "http" and err.status == 429
+end
+
 -- Would waiting `delay` before another try break the call's limits?
 -- settings holds max_retries and the optional deadline (seconds).
 function M.give_up(settings, retries, delay, elapsed)
