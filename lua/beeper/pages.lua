@@ -3,8 +3,11 @@
 -- The call is any list or search function of the call tree (chats.list,
 -- chats.search, messages.list, messages.search, accounts.contacts.list),
 -- with its ids and parameters as usual. Pages are fetched as the loop goes
--- (blocking in scripts; inside beeper.async each fetch yields to the loop).
--- An error ends the walk after one last (nil, err). The cursor follows the
+-- (blocking in scripts; inside beeper.async each fetch yields to the loop –
+-- on PUC Lua 5.1, which cannot yield inside a for loop's iterator, call the
+-- iterator by hand there: `while true do local item, err = it() ... end`).
+-- An error ends the walk after one last (false, err): a generic for stops
+-- at a nil first value, so the error could not reach the loop body. The cursor follows the
 -- direction asked for: older pages (oldestCursor) by default, newer ones
 -- (newestCursor) with direction = "after".
 local M = {}
@@ -43,7 +46,7 @@ function M.each(call, ...)
       if items and not more then done = true; break end
       args[params_at] = params
       local page, err = call(unpack(args, 1, n))
-      if not page then done = true; return nil, err end
+      if not page then done = true; return false, err end
       items, i = page[field] or {}, 0
       local cursor = newer and page.newestCursor or page.oldestCursor
       more = page.hasMore == true and type(cursor) == "string"
