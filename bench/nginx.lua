@@ -1,5 +1,6 @@
--- nginx from Debian on a loopback port, answering the two benchmarked calls
--- from memory: GET a LoginSession, POST the setup response.
+-- nginx from Debian on a loopback port, answering the benchmarked calls:
+-- GET a LoginSession and POST the setup response from memory, GET /v1/chats
+-- (any query) with the 50-chat page from its file (too big for a config).
 local M = {}
 
 local function read(path)
@@ -33,6 +34,7 @@ http {
     listen 127.0.0.1:%d;
     location /v1/bridges/ { return 200 '%s'; }
     location = /v1/app/setup/response { return 200 '%s'; }
+    location = /v1/chats { alias %s/fixtures/chats-page.json; }
   }
 }
 ]]
@@ -47,7 +49,13 @@ function M.start(bench_dir)
   local setup = read(bench_dir .. "/fixtures/setup-response.json")
   assert(not (session .. setup):find("'", 1, true), "fixtures must not contain a single quote")
   local f = assert(io.open(prefix .. "/nginx.conf", "w"))
-  f:write(CONF:format(prefix, prefix, prefix, port, session, setup))
+  local dir = bench_dir
+  if dir:sub(1, 1) ~= "/" then -- nginx reads a relative alias from its prefix
+    local p = assert(io.popen("pwd"))
+    dir = p:read("*l") .. "/" .. dir
+    p:close()
+  end
+  f:write(CONF:format(prefix, prefix, prefix, port, session, setup, dir))
   f:close()
   local ok = os.execute("nginx -p " .. prefix .. " -c " .. prefix .. "/nginx.conf -e " .. prefix .. "/error.log")
   assert(ok == true or ok == 0, "nginx did not start (see " .. prefix .. "/error.log)")
