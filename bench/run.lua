@@ -10,6 +10,7 @@ local parts = {
   { "concurrency", "lua5.4 bench/concurrency.lua %s" },
   { "memory", "lua5.4 bench/memory.lua %s" },
   { "poll", "lua5.4 bench/poll_cpu.lua %s" },
+  { "chats", "lua5.4 bench/chats_list.lua %s" },
 }
 
 local only = os.getenv("BENCH_ONLY")
