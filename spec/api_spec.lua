@@ -200,6 +200,30 @@ describe("#13 the Desktop API", function()
     end)
   end)
 
+  describe("the callback and async forms", function()
+    it("serve, output, upload and a Range request work without blocking", function()
+      local got, path = {}, os.tmpname()
+      client.assets.serve({ url = "mxc://beeper.local/sim-all-bytes" }, function(_, b) got.bytes = b end)
+      client.assets.serve({ url = "mxc://beeper.local/sim-all-bytes" }, { output = path },
+        function(_, r) got.file = r end)
+      client.chats.list({ account_ids = { "matrix" } }, function(_, p) got.page = p end)
+      assert.is_nil(got.bytes) -- nothing arrived yet: the calls did not block
+      beeper.run()
+      assert.are.equal(256, #got.bytes)
+      assert.are.equal(256, got.file.size)
+      assert.is_table(got.page.items)
+      beeper.async(function()
+        got.upload = assert(client.assets.upload { file = path, file_name = "a.bin" })
+        got.range = assert(client.assets.serve({ url = "mxc://beeper.local/sim-all-bytes" },
+          { headers = { Range = "bytes=0-9" } }))
+      end)
+      beeper.run()
+      os.remove(path)
+      assert.are.equal(256, got.upload.fileSize)
+      assert.are.equal(got.bytes:sub(1, 10), got.range)
+    end)
+  end)
+
   describe("sends are not idempotent", function()
     it("a send whose answer was dropped after it was stored is not made twice", function()
       local chat = assert(client.chats.list()).items[1].id
