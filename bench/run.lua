@@ -5,12 +5,13 @@ local nginx = require "bench.nginx"
 local LUA_ENV = 'env LUA_PATH="./?.lua;lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/5.4/?.so;;" '
 local parts = {
   { "throughput", "lua5.4 bench/throughput.lua %s" },
+  { "chats", "lua5.4 bench/chats_list.lua %s" },
   { "instructions", "lua5.4 bench/instructions.lua %s" },
   { "startup", "lua5.4 bench/startup.lua" },
   { "concurrency", "lua5.4 bench/concurrency.lua %s" },
   { "memory", "lua5.4 bench/memory.lua %s" },
   { "poll", "lua5.4 bench/poll_cpu.lua %s" },
-  { "chats", "lua5.4 bench/chats_list.lua %s" },
+  { "events", "lua5.4 bench/events.lua %s" },
 }
 
 local only = os.getenv("BENCH_ONLY")

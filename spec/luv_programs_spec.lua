@@ -68,6 +68,46 @@ check("luv programs", function()
     assert.are.equal(0, status, err)
   end)
 
+  it("#12 a request answered after 1 s wakes the luv loop a handful of times; exit 0", function()
+    sim:fault { path = "^/v1/bridges$", delay = 1 }
+    local status, out, err = program(sim, "slow")
+    local wakeups = tonumber(out:match("wakeups=(%d+)"))
+    print("#12 luv program: " .. out:gsub("%s+$", ""))
+    assert.matches("^slow ok table", out, nil, err)
+    -- A 1 to 10 ms poll wakes it 100 to 1000 times in that second.
+    assert.is_true(wakeups < 25, out)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#12 after its requests nothing is left active and the forgotten client is collected; exit 0", function()
+    local status, out, err = program(sim, "idle")
+    assert.are.equal("idle err http,ok table,ok table,ok table active=0 collected=true\n", out, err)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#12 cancel of a request the server never answers ends the loop at once; exit 0", function()
+    sim:fault { path = "^/v1/bridges$", hang = true }
+    local status, out, err = program(sim, "cancel")
+    assert.are.equal("cancel err cancelled fast=true\n", out, err)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#12 the program ends with sockets watched, without close() or uv.run(): exit 0", function()
+    sim:fault { path = "^/v1/bridges$", hang = true, times = 3 }
+    local status, out, err = program(sim, "abandon")
+    assert.are.equal("abandon watched=true\n", out, err)
+    assert.are.equal(0, status, err)
+  end)
+
+  it("#12 a refused connection, retried, is a connection error, nothing on stderr; exit 0", function()
+    local status, out, err = program(sim, "refused http://127.0.0.1:" .. helper.closed_port())
+    assert.are.equal("refused err connection retries=1\n", out, err)
+    -- libuv reports a refused socket's POLLERR as EBADF, and luv 1.44 prints
+    -- that on stderr: curl must see the refusal first.
+    assert.are.equal("", err)
+    assert.are.equal(0, status, err)
+  end)
+
   it("#11.8 luv first needed inside a coroutine: a clear error, no crash", function()
     local status, out, err = program(sim, "luv_in_coroutine")
     assert.matches("luv must be loaded outside a coroutine", out, err)

@@ -288,6 +288,8 @@ function Client:run(call)
     if not id then return nil, err end
     -- self._core: the same unless a log sink closed the client
     local status, a, b, meta = self._core:run(id)
+    local pump = self._pump -- run() drove the engine: the host loop's watchers follow
+    if pump then pump:resync() end
     if b == nil and a ~= nil and status and status >= 200 and status < 300 and self.log_level < INFO then
       return a -- what outcome() would say, without its bookkeeping
     end

@@ -90,4 +90,86 @@ function scenarios.luv_in_coroutine()
   say("message", message)
 end
 
+-- Voluntary context switches of this process's main thread.
+local function switches()
+  local pid = require("luv").os_getpid()
+  local f = assert(io.open(string.format("/proc/%d/task/%d/status", pid, pid)))
+  local text = f:read("*a")
+  f:close()
+  return tonumber(text:match("\nvoluntary_ctxt_switches:%s*(%d+)"))
+end
+
+-- #12: one request the simulator answers after 1 s (the spec sets the
+-- fault on /v1/bridges): how often the loop woke meanwhile.
+function scenarios.slow()
+  local uv = require "luv"
+  local client = beeper.new { loop = "luv" }
+  local got
+  local before = switches()
+  client.bridges.list(function(err, l) got = describe(err, l) end)
+  uv.run()
+  say("slow", got, "wakeups=" .. (switches() - before))
+end
+
+-- #12: requests, uv.run() to its end: no handle left active, and the
+-- client, forgotten, is collected.
+function scenarios.idle()
+  local uv = require "luv"
+  local gone = setmetatable({}, { __mode = "k" })
+  local got = {}
+  do
+    local client = beeper.new { loop = "luv" }
+    gone[client] = true
+    for _ = 1, 3 do client.bridges.list(function(err, l) got[#got + 1] = describe(err, l) end) end
+    client.bridges.get("nope", function(err, b) got[#got + 1] = describe(err, b) end)
+  end
+  uv.run()
+  local active = 0
+  uv.walk(function(h) if h:is_active() then active = active + 1 end end)
+  collectgarbage()
+  collectgarbage()
+  table.sort(got)
+  say("idle", table.concat(got, ","), "active=" .. active, "collected=" .. tostring(next(gone) == nil))
+end
+
+-- #12: a request the simulator never answers (the spec sets the fault),
+-- cancelled from a timer once it is sent: the loop ends at once.
+function scenarios.cancel()
+  local uv = require "luv"
+  local client = beeper.new { loop = "luv" }
+  local got
+  local h = client.bridges.list(function(err, l) got = describe(err, l) end)
+  local t = uv.new_timer()
+  local t0 = uv.hrtime()
+  t:start(100, 0, function()
+    t:close()
+    h:cancel()
+  end)
+  uv.run()
+  say("cancel", got, "fast=" .. tostring((uv.hrtime() - t0) / 1e9 < 1))
+end
+
+-- #12: the program ends with requests in flight and their sockets
+-- watched: no close(), no more uv.run(); lua_close must not crash.
+function scenarios.abandon()
+  local uv = require "luv"
+  local client = beeper.new { loop = "luv" }
+  for _ = 1, 3 do client.bridges.list(function() end) end
+  for _ = 1, 5 do uv.run("nowait") end
+  local watched = 0
+  for _ in pairs(client:pump().watching) do watched = watched + 1 end
+  say("abandon", "watched=" .. tostring(watched > 0))
+end
+
+-- #12: a refused connection, tried twice, is an error value, not a crash
+-- or a hang.
+function scenarios.refused()
+  local uv = require "luv"
+  local client = beeper.new { loop = "luv", base_url = arg[2], max_retries = 1 }
+  local got
+  client.bridges.list(function(err, l) got = describe(err, l) .. " retries=" .. tostring(err and err.retries) end)
+  uv.run()
+  say("refused", got)
+end
+
 scenarios[scenario]()

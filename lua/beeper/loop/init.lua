@@ -1,10 +1,18 @@
--- Loop adapters: how the client gets timers and deferred calls from its host.
--- An adapter is a table with three functions:
+-- Loop adapters: how the client gets timers, deferred calls and socket
+-- readiness from its host. An adapter is a table with three functions:
 --   start_timer(ms, fn) -> handle   call fn once, ms milliseconds from now
 --   stop_timer(handle)              the timer must not fire any more
 --   defer(fn)                       call fn soon from the host loop, not now
--- and optionally report(message): show an error of user code (a logger, a
--- callback) where the host shows errors; without it they go to stderr.
+-- optionally report(message): show an error of user code (a logger, a
+-- callback) where the host shows errors; without it they go to stderr;
+-- and optionally, to be woken only when a socket or curl's deadline needs
+-- it (else the engine is polled on timers while requests are in flight):
+--   watch(fd, events, fn) -> handle call fn(readable, writable, err) each time
+--                                   fd is ready; events is "r", "w" or "rw"
+--   update(handle, events)          (optional) watch for other events
+--   unwatch(handle)                 fn must not be called any more
+-- Handles are the adapter's own values. fd is only ever watched once at a
+-- time; it may be closed before unwatch and its number reused afterwards.
 -- Plug your own (copas, cqueues, lgi/GLib) with beeper.new{ loop = adapter }.
 local M = {}
 
@@ -13,6 +21,7 @@ local NAMES = { neovim = true, awesome = true, luv = true, blocking = true }
 local function is_adapter(loop)
   return type(loop) == "table" and type(loop.start_timer) == "function"
     and type(loop.stop_timer) == "function" and type(loop.defer) == "function"
+    and (loop.watch == nil or type(loop.unwatch) == "function")
 end
 
 -- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
@@ -42,7 +51,8 @@ function M.check(loop)
     return loop
   end
   if not is_adapter(loop) then
-    error("beeper.new: a loop adapter needs start_timer, stop_timer and defer", 3)
+    error("beeper.new: a loop adapter needs start_timer, stop_timer and defer"
+      .. " (and unwatch with watch)", 3)
   end
   return loop
 end
@@ -56,7 +66,8 @@ function M.resolve(loop)
     return require("beeper.loop." .. loop).new()
   end
   if not is_adapter(loop) then
-    error("beeper: a loop adapter needs start_timer, stop_timer and defer", 3)
+    error("beeper: a loop adapter needs start_timer, stop_timer and defer"
+      .. " (and unwatch with watch)", 3)
   end
   return loop
 end

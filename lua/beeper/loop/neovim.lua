@@ -1,4 +1,5 @@
--- Neovim: libuv timers (vim.uv, or vim.loop before 0.10) drive the engine;
+-- Neovim: the luv adapter on Neovim's own loop (vim.uv, or vim.loop before
+-- 0.10): uv_poll on the engine's sockets, uv timers for curl's deadline;
 -- user callbacks go through vim.schedule so they may call vim.api.
 local M = {}
 
