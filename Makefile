@@ -88,7 +88,7 @@ valgrind: build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
 
 # The engine, request, error and async specs under valgrind (quicker than
 # the whole suite): zero errors and zero definite leaks.
-MEMCHECK_SPECS := spec/core_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/luv_async_spec.lua spec/event_pump_spec.lua spec/decode_spec.lua
+MEMCHECK_SPECS := spec/core_spec.lua spec/handle_reuse_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/luv_async_spec.lua spec/event_pump_spec.lua spec/decode_spec.lua
 memcheck:
 	@$(MAKE) --no-print-directory valgrind SPECS="$(MEMCHECK_SPECS)"
 

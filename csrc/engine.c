@@ -205,8 +205,7 @@ static bp_request *request_get(bp_engine *e)
     if (r) {
         e->pool = r->next;
         e->pool_size--;
-        curl_easy_reset(r->easy);
-        r->body.len = 0;
+        r->body.len = 0; /* the handle is reset by bp_engine_start when its setup differs */
     } else {
         r = calloc(1, sizeof *r);
         if (r == NULL)
@@ -232,10 +231,21 @@ static bp_request *request_get(bp_engine *e)
     return r;
 }
 
-static void request_put(bp_engine *e, bp_request *r)
+/* Back to a handle with no options, before a full configure. */
+static void forget_setup(bp_request *r)
 {
+    curl_easy_reset(r->easy);
     curl_slist_free_all(r->headers);
     r->headers = NULL;
+    r->reusable = 0;
+}
+
+static void request_put(bp_engine *e, bp_request *r)
+{
+    if (!r->reusable) { /* a reusable handle keeps its header list: curl points at it */
+        curl_slist_free_all(r->headers);
+        r->headers = NULL;
+    }
     /* The handle is out of the multi: curl reads neither any more. */
     curl_mime_free(r->mime);
     r->mime = NULL;
@@ -347,6 +357,55 @@ static int configure(bp_request *r, const bp_spec *s)
     return rc == CURLE_OK;
 }
 
+/* A JSON request in memory, with no proxy: the common case, whose setup a
+ * pooled handle keeps. */
+static int plain(const bp_spec *s)
+{
+    return !s->raw && s->output == NULL && s->nparts == 0 && !s->fresh && s->proxy == NULL &&
+           strlen(s->method) < sizeof ((bp_request *)0)->setup_method;
+}
+
+/* True when r's handle is configured exactly as s would configure it. */
+static int same_setup(const bp_request *r, const bp_spec *s)
+{
+    const struct curl_slist *l = r->headers;
+    int i;
+    if (!r->reusable || !plain(s) || r->setup_nheaders != s->nheaders ||
+        r->setup_body != (s->body != NULL) || r->setup_timeout_ms != s->timeout_ms ||
+        r->setup_connect_ms != s->connect_timeout_ms || r->setup_max_body != s->max_body ||
+        strcmp(r->setup_method, s->method) != 0)
+        return 0;
+    for (i = 0; i < s->nheaders; i++, l = l->next)
+        if (l == NULL || strcmp(l->data, s->headers[i]) != 0)
+            return 0;
+    return 1;
+}
+
+static void remember_setup(bp_request *r, const bp_spec *s)
+{
+    r->reusable = plain(s);
+    if (!r->reusable)
+        return;
+    strcpy(r->setup_method, s->method); /* plain() checked its length */
+    r->setup_body = s->body != NULL;
+    r->setup_nheaders = s->nheaders;
+    r->setup_timeout_ms = s->timeout_ms;
+    r->setup_connect_ms = s->connect_timeout_ms;
+    r->setup_max_body = s->max_body;
+}
+
+/* The fast path of configure: the same setup, another URL and body. */
+static int reconfigure(bp_request *r, const bp_spec *s)
+{
+    CURLcode rc = curl_easy_setopt(r->easy, CURLOPT_URL, s->url);
+    if (rc == CURLE_OK && s->body) {
+        rc = curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(r->easy, CURLOPT_COPYPOSTFIELDS, s->body);
+    }
+    return rc == CURLE_OK;
+}
+
 /* Issue 13's options: the owned copy of the output path and the form. */
 static int prepare(bp_request *r, const bp_spec *s, char *err, size_t errlen, int *io)
 {
@@ -383,14 +442,25 @@ long bp_engine_start(bp_engine *e, const bp_spec *spec, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (!prepare(r, spec, err, errlen, io)) {
-        request_put(e, r);
-        return -1;
-    }
-    if (!configure(r, spec)) {
-        snprintf(err, errlen, "could not configure the transfer");
-        request_put(e, r);
-        return -1;
+    if (same_setup(r, spec)) {
+        if (!reconfigure(r, spec)) {
+            r->reusable = 0; /* half set: the next start resets it */
+            snprintf(err, errlen, "could not configure the transfer");
+            request_put(e, r);
+            return -1;
+        }
+    } else {
+        forget_setup(r);
+        if (!prepare(r, spec, err, errlen, io)) {
+            request_put(e, r);
+            return -1;
+        }
+        if (!configure(r, spec)) {
+            snprintf(err, errlen, "could not configure the transfer");
+            request_put(e, r);
+            return -1;
+        }
+        remember_setup(r, spec);
     }
     mc = curl_multi_add_handle(e->multi, r->easy);
     if (mc != CURLM_OK) {

@@ -59,6 +59,14 @@ typedef struct bp_request {
     curl_mime *mime;     /* the multipart body; freed when the request is */
     char content_type[128]; /* captured for binary requests only */
     char content_range[96];
+    /* What the pooled easy handle is configured for, so that the next plain
+     * JSON request with the same setup skips curl_easy_reset and the setopts:
+     * only its URL and body change. reusable is 0 when nothing is known. */
+    int reusable;
+    char setup_method[16];
+    int setup_body, setup_nheaders;
+    long setup_timeout_ms, setup_connect_ms;
+    size_t setup_max_body;
 } bp_request;
 
 typedef struct bp_engine {
