@@ -79,13 +79,26 @@ size_t bp_on_header(char *line, size_t size, size_t nitems, void *userdata)
         r->version[0] = r->content_type[0] = r->content_range[0] = '\0';
         return n;
     }
-    capture(line, n, "retry-after", r->retry_after, sizeof r->retry_after);
-    capture(line, n, "retry-after-ms", r->retry_after_ms, sizeof r->retry_after_ms);
-    capture(line, n, "x-should-retry", r->should_retry, sizeof r->should_retry);
-    capture(line, n, "x-beeper-desktop-version", r->version, sizeof r->version);
-    if (r->binary) {
-        capture(line, n, "content-type", r->content_type, sizeof r->content_type);
-        capture(line, n, "content-range", r->content_range, sizeof r->content_range);
+    if (n == 0)
+        return n;
+    /* By first letter: most lines are none of these, and this runs per line. */
+    switch (line[0] | 0x20) {
+    case 'r':
+        capture(line, n, "retry-after", r->retry_after, sizeof r->retry_after);
+        capture(line, n, "retry-after-ms", r->retry_after_ms, sizeof r->retry_after_ms);
+        break;
+    case 'x':
+        capture(line, n, "x-should-retry", r->should_retry, sizeof r->should_retry);
+        capture(line, n, "x-beeper-desktop-version", r->version, sizeof r->version);
+        break;
+    case 'c':
+        if (r->binary) {
+            capture(line, n, "content-type", r->content_type, sizeof r->content_type);
+            capture(line, n, "content-range", r->content_range, sizeof r->content_range);
+        }
+        break;
+    default:
+        break;
     }
     return n;
 }

@@ -171,9 +171,9 @@ local function prepare(d, ...)
   return call, callback
 end
 
--- get_client() returns the client a call runs on (the default client is
--- only made on its first call).
-function M.tree(get_client)
+-- The tree of one client, or with get_client() the client a call runs on
+-- (the default client is only made on its first call).
+function M.tree(client, get_client)
   local root = {}
   for _, ep in ipairs(endpoints) do
     local d = describe(ep)
@@ -185,9 +185,17 @@ function M.tree(get_client)
       end
       last = part
     end
-    local fn = function(...)
-      local call, callback = prepare(d, ...)
-      return get_client():send(call, callback)
+    local fn
+    if client then -- one call less per request: this is every request's path
+      fn = function(...)
+        local call, callback = prepare(d, ...)
+        return client:send(call, callback)
+      end
+    else
+      fn = function(...)
+        local call, callback = prepare(d, ...)
+        return get_client():send(call, callback)
+      end
     end
     node[last] = fn
     if d.paged then pages.registry[fn] = d.paged end

@@ -104,7 +104,7 @@ function M.new(opts)
   local base = headers.merge({}, headers.parse_env(env("BEEPER_CUSTOM_HEADERS")), 2)
   self._headers = headers.merge(base, opts.headers, 2)
   header_cache[self] = {}
-  local tree = api.tree(function() return self end)
+  local tree = api.tree(self)
   for k, v in pairs(tree) do self[k] = v end
   return self
 end
@@ -136,9 +136,14 @@ function Client:core()
 end
 
 -- Header lines for a call; the four common shapes are built once.
+-- Which cached set of lines a call uses: with a body, with the token, raw.
+local function header_key(call)
+  return (call.auth and 2 or 0) + (call.body ~= nil and 1 or 0) + (call.raw and 4 or 0)
+end
+
 function Client:header_lines(call)
   local with_body = call.body ~= nil
-  local key = (call.auth and 2 or 0) + (with_body and 1 or 0) + (call.raw and 4 or 0)
+  local key = header_key(call)
   local cache = header_cache[self]
   local lines = cache[key]
   if lines == nil or (call.opts and call.opts.headers) then
@@ -177,12 +182,9 @@ local DEBUG, INFO = log.LEVELS.debug, log.LEVELS.info
 -- a C long everywhere, and math.huge has no integer form.
 local MAX_MS = 2 ^ 31 - 1
 
-local function ms(seconds)
-  local v = seconds * 1000 + 0.5
-  if v >= MAX_MS + 1 then return 0 end -- math.huge included
-  v = v - v % 1 -- floor, without a library call: this runs twice a request
-  return v < 1 and 1 or v
-end
+-- Seconds past this are "no limit" (0 for the core, which takes
+-- milliseconds and rounds them up).
+local MAX_SECONDS = MAX_MS / 1000
 
 -- Log lines go to the user's logger, protected. Inside a pump tick we are in
 -- a host I/O callback, where Neovim refuses its API (E5560): the line goes
@@ -238,11 +240,20 @@ local function start(self, call, timeout, connect, deadline, started, retries, n
       method = call.method, path = call.path, retries = retries }
   end
   local c = self._core or self:core()
-  local lines = self:header_lines(call)
+  -- The hot path makes no function call it can avoid: the header lines of
+  -- a call without its own headers come from the cache, a JSON call needs
+  -- no transfer options, and the core rounds milliseconds up itself.
+  local opts = call.opts
+  local lines = (opts == nil or opts.headers == nil)
+    and header_cache[self][(call.auth and 2 or 0) + (call.body ~= nil and 1 or 0) + (call.raw and 4 or 0)]
+    or self:header_lines(call) -- the key is header_key(call), inline
   if self.log_level >= DEBUG then self:log_line(log.request(call, self.base_url .. call.path, lines, retries)) end
+  local transfer = (call.upload or call.raw or call.once) and transfer_options(call) or nil
+  if connect > timeout then connect = timeout end
   -- The core joins base URL and path: one string less to make per request.
-  local id, msg, why = c:start(call.method, self.base_url, lines, call.body, ms(timeout),
-    ms(connect < timeout and connect or timeout), self.proxy, transfer_options(call), call.path)
+  local id, msg, why = c:start(call.method, self.base_url, lines, call.body,
+    timeout < MAX_SECONDS and timeout * 1000 or 0, connect < MAX_SECONDS and connect * 1000 or 0,
+    self.proxy, transfer, call.path)
   if not id then
     return nil, errors.new { kind = why == "io" and "io" or "connection", message = msg, method = call.method,
       path = call.path, retries = retries }

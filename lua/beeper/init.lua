@@ -52,6 +52,6 @@ function M.reset_default()
   default = nil
 end
 
-for k, v in pairs(api.tree(M.default_client)) do M[k] = v end
+for k, v in pairs(api.tree(nil, M.default_client)) do M[k] = v end
 
 return M
