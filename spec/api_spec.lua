@@ -12,12 +12,7 @@ local function count_posts(sim, pattern)
   return n
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = helper.read_file
 
 describe("#13 the Desktop API", function()
   local sim, client
@@ -81,6 +76,19 @@ describe("#13 the Desktop API", function()
       assert.are.equal(1, #got)
       assert.is_false(got[1][1])
       assert.are.equal(500, got[1][2].status)
+    end)
+
+    it("takes options after the ids when no parameters are given (nil in their place)", function()
+      local newest = assert(client.chats.list()).items[1].id
+      sim:clear_requests()
+      local messages = 0
+      for _, err in beeper.each(client.messages.list, newest, nil, { timeout = 5 }) do
+        assert.is_nil(err)
+        messages = messages + 1
+      end
+      assert.are.equal(120, messages)
+      assert.has_error(function() beeper.each(client.messages.list, newest, "not a table") end,
+        "beeper.each: parameters must be a table, got string")
     end)
 
     it("refuses a call that is not paginated", function()

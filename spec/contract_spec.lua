@@ -47,12 +47,7 @@ if missing then
   return
 end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read_file = helper.read_file
 
 local doc = cjson.decode(read_file(prism.spec))
 local ops = wire.operations(doc)

@@ -63,6 +63,14 @@ function M.now()
   return require("beeper.core").now()
 end
 
+-- A whole file's bytes; a missing file fails the spec.
+function M.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
 -- Runs a Lua snippet in a fresh interpreter with extra environment
 -- variables; returns its stdout.
 function M.run_lua(code, env)

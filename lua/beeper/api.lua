@@ -198,7 +198,7 @@ function M.tree(client, get_client)
       end
     end
     node[last] = fn
-    if d.paged then pages.registry[fn] = d.paged end
+    if d.paged then pages.registry[fn] = { field = d.paged, nids = d.nids } end
   end
   root.app.login = root.app.setup -- the older name of the same calls
   return root

@@ -14,7 +14,8 @@ local M = {}
 
 local unpack = table.unpack or unpack
 
--- Paged call functions -> the list's items field; filled by beeper.api.
+-- Paged call functions -> { field = the list's items field, nids = how many
+-- ids come before the parameters }; filled by beeper.api.
 M.registry = setmetatable({}, { __mode = "k" })
 
 local function copy(t)
@@ -24,16 +25,17 @@ local function copy(t)
 end
 
 function M.each(call, ...)
-  local field = M.registry[call]
-  if field == nil then error("beeper.each: not a paginated call (chats.list, messages.search, ...)", 2) end
+  local paged = M.registry[call]
+  if paged == nil then error("beeper.each: not a paginated call (chats.list, messages.search, ...)", 2) end
+  local field = paged.field
   local n = select("#", ...)
   local args = { ... }
-  -- The parameters table is the first non-id argument: a table after the ids.
-  local params_at
-  for i = 1, n do
-    if type(args[i]) == "table" then params_at = i; break end
+  -- The parameters come right after the call's ids (then options, if any).
+  local params_at = paged.nids + 1
+  if args[params_at] ~= nil and type(args[params_at]) ~= "table" then
+    error("beeper.each: parameters must be a table, got " .. type(args[params_at]), 2)
   end
-  if params_at == nil then params_at = n + 1; args[params_at] = {}; n = n + 1 end
+  if n < params_at then n = params_at end
   local params = copy(args[params_at])
   local newer = params.direction == "after"
   local items, i, more, done = nil, 0, false, false

@@ -10,6 +10,7 @@
 -- Like beeper.sim, the child runs with its output in a file and watches this
 -- process (CONTRACT_PARENT): it ends with it even if stop() is never called.
 local core = require "beeper.core"
+local proc = require "beeper.sim.proc"
 
 local M = {}
 
@@ -20,24 +21,7 @@ local START_LIMIT, STOP_LIMIT = 60, 3 -- seconds
 local Prism = {}
 Prism.__index = Prism
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read_file(path)
-  local f = io.open(path, "r")
-  if not f then return "" end
-  local s = f:read("*a") or ""
-  f:close()
-  return s
-end
-
--- pid is running (a zombie has finished: only its parent has not looked).
-local function alive(pid)
-  local s = read_file("/proc/" .. pid .. "/stat")
-  local state = s:match("^.*%)%s+(%S)")
-  return state ~= nil and state ~= "Z" and state ~= "X"
-end
+local quote, read_file, alive = proc.quote, proc.read_file, proc.alive
 
 -- Why Prism cannot run here, or nil when it can.
 function M.missing()

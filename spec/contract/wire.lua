@@ -47,12 +47,7 @@ function M.unbase64(s)
   return table.concat(out)
 end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read_file = require("spec.helper").read_file
 
 local BOUNDARY = "contract-spec-boundary-7d3f"
 

@@ -31,17 +31,7 @@ local function interpreter()
   return "lua" .. _VERSION:match("%d+%.%d+")
 end
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read_file(path)
-  local f = io.open(path, "r")
-  if not f then return "" end
-  local s = f:read("*a") or ""
-  f:close()
-  return s
-end
+local quote, read_file = proc.quote, proc.read_file
 
 -- Signals the child unless its pid now belongs to another process.
 local function kill(life, signal)

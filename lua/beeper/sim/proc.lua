@@ -1,7 +1,23 @@
--- What Linux's /proc says about a process, for the simulator and its handle:
--- is it still running, and is it still the process we mean? A pid's start
--- time tells a reused pid apart from the one we saw first.
+-- What Linux's /proc says about a process, for the simulator and its handle
+-- (and the contract spec's Prism child): is it still running, and is it
+-- still the process we mean? A pid's start time tells a reused pid apart
+-- from the one we saw first. Also the shell quoting and file reading that
+-- starting and watching a child need.
 local M = {}
+
+-- s as one word for /bin/sh.
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- The whole file, or "" when it cannot be read (a child's log not yet made).
+function M.read_file(path)
+  local f = io.open(path, "r")
+  if not f then return "" end
+  local s = f:read("*a") or ""
+  f:close()
+  return s
+end
 
 -- The state letter and start time (clock ticks since boot) of pid, or nil
 -- when there is no such process (or no /proc).
