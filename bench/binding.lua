@@ -24,19 +24,15 @@ elseif mode == "post" then
   lib.measure(n, function() check(client.app.login.response(body)) end)
 elseif mode == "callback" or mode == "luv" then
   local uv = mode == "luv" and require "luv"
-  local left, w0, c0 = n + 1, nil, nil
-  local function next_one()
-    if left == n then w0, c0 = lib.now(), lib.cpu() end -- after the warm-up
-    if left == 0 then return end
-    left = left - 1
+  local line
+  lib.chain(n, function(next_one)
     sessions.get(lib.BRIDGE, lib.SESSION, function(err, r)
       check(r, err)
       next_one()
     end)
-  end
-  next_one()
+  end, function(k, wall, cpu) line = string.format("%d %.6f %.6f\n", k, wall, cpu) end)
   if uv then uv.run() else beeper.run() end
-  io.write(string.format("%d %.6f %.6f\n", n, lib.now() - w0, lib.cpu() - c0))
+  io.write(line)
 else
   error("unknown mode " .. tostring(mode))
 end

@@ -103,12 +103,6 @@ print(string.format("  idle loop:                        %.2f / %.2f / %.2f", pc
 print(string.format("  100 requests in flight (%d batches): %.2f / %.2f / %.2f", batches, pct(busy, 0.5), pct(busy, 0.99), busy[#busy] or 0))
 
 -- 3. An idle client: made, used once, then left alone for 5 s on luv.
-local function status_field(name)
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^" .. name .. ":%s*(%d+)")
-    if v then return tonumber(v) end
-  end
-end
 local timers_started = 0
 local adapter = require("beeper.loop.luv").new(uv)
 local start_timer = adapter.start_timer
@@ -116,12 +110,12 @@ adapter.start_timer = function(ms, fn) timers_started = timers_started + 1; retu
 local idle_client = beeper.new { base_url = sim.url, access_token = sim.token, loop = adapter }
 idle_client.bridges.list(function(err) assert(not err, tostring(err)) end)
 uv.run()
-local before_timers, cpu0, sw0 = timers_started, os.clock(), status_field("voluntary_ctxt_switches")
+local before_timers, cpu0, sw0 = timers_started, os.clock(), lib.switches()
 local t = uv.new_timer()
 t:start(5000, 0, function() t:close() end)
 uv.run()
 print(string.format("\nIdle client for 5 s: %d pump timers started, %.1f ms CPU, %d context switches (the 5 s timer itself: 1)",
-  timers_started - before_timers, (os.clock() - cpu0) * 1000, status_field("voluntary_ctxt_switches") - sw0))
+  timers_started - before_timers, (os.clock() - cpu0) * 1000, lib.switches() - sw0))
 
 idle_client:close()
 luv_client:close()

@@ -21,29 +21,20 @@ local function check(r, err)
   return r
 end
 
-local function switches()
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^voluntary_ctxt_switches:%s*(%d+)")
-    if v then return tonumber(v) end
-  end
-end
+local switches = lib.switches -- this single-threaded process
 
 if mode == "blocking" then
   lib.measure(n, function() check(sessions.get(lib.BRIDGE, lib.SESSION)) end)
 elseif mode == "luv" then
-  local left, w0, c0 = n + 1, nil, nil
-  local function next_one()
-    if left == n then w0, c0 = lib.now(), lib.cpu() end -- after the warm-up
-    if left == 0 then return end
-    left = left - 1
+  local line
+  lib.chain(n, function(next_one)
     sessions.get(lib.BRIDGE, lib.SESSION, function(err, r)
       check(r, err)
       next_one()
     end)
-  end
-  next_one()
+  end, function(k, wall, cpu) line = string.format("%d %.6f %.6f\n", k, wall, cpu) end)
   uv.run()
-  io.write(string.format("%d %.6f %.6f\n", n, lib.now() - w0, lib.cpu() - c0))
+  io.write(line)
 elseif mode == "idle" then
   sessions.get(lib.BRIDGE, lib.SESSION, function(err, r) check(r, err) end)
   uv.run()

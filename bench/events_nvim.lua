@@ -35,12 +35,7 @@ local function check(r, err)
 end
 
 local pid = vim.fn.getpid()
-local function switches()
-  local f = assert(io.open(string.format("/proc/%d/task/%d/status", pid, pid)))
-  local text = f:read("*a")
-  f:close()
-  return tonumber(text:match("\nvoluntary_ctxt_switches:%s*(%d+)"))
-end
+local function switches() return lib.switches(pid) end
 
 -- Waits ms on a uv timer, then calls fn on the main loop.
 local function after(ms, fn)
@@ -61,19 +56,13 @@ function modes.blocking()
 end
 
 function modes.callback()
-  local left, w0, c0 = n + 1, nil, nil
-  local function next_one()
-    if left == n then w0, c0 = uv.hrtime(), os.clock() end
-    if left == 0 then
-      return finish(string.format("%d %.6f %.6f", n, (uv.hrtime() - w0) / 1e9, os.clock() - c0))
-    end
-    left = left - 1
+  lib.chain(n, function(next_one)
     sessions.get(lib.BRIDGE, lib.SESSION, function(err, r)
       check(r, err)
       next_one()
     end)
-  end
-  next_one()
+  end, function(k, wall, cpu) finish(string.format("%d %.6f %.6f", k, wall, cpu)) end,
+  function() return uv.hrtime() / 1e9 end, os.clock)
 end
 
 function modes.wakeups()

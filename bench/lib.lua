@@ -24,6 +24,24 @@ function M.cpu()
   return os.clock() + children
 end
 
+-- Voluntary context switches of a process's main thread: the host
+-- programs' counter (spec/hosts/common.lua), so both count alike.
+M.switches = dofile("spec/hosts/common.lua").switches
+
+-- Runs one(next) n + 1 times, each from the previous one's callback (the
+-- first is a warm-up), then done(n, wall, cpu) of the n measured.
+function M.chain(n, one, done, now, cpu)
+  now, cpu = now or M.now, cpu or M.cpu
+  local left, w0, c0 = n + 1, nil, nil
+  local function next_one()
+    if left == n then w0, c0 = now(), cpu() end
+    if left == 0 then return done(n, now() - w0, cpu() - c0) end
+    left = left - 1
+    one(next_one)
+  end
+  next_one()
+end
+
 -- Runs once(i) n times after one warm-up call; prints "n wall cpu".
 function M.measure(n, once)
   once(0)

@@ -30,6 +30,16 @@ function M.run(beeper, now, done)
   end)
 end
 
+-- Voluntary context switches of a process's main thread (default: this
+-- process): each one is a wake-up after the thread slept.
+function M.switches(pid)
+  local path = pid and string.format("/proc/%d/task/%d/status", pid, pid) or "/proc/thread-self/status"
+  local f = assert(io.open(path, "r"))
+  local text = f:read("*a")
+  f:close()
+  return tonumber(text:match("\nvoluntary_ctxt_switches:%s*(%d+)"))
+end
+
 -- Reads the key=value file a host program wrote.
 function M.read(path)
   local out = {}

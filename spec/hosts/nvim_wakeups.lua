@@ -8,12 +8,7 @@ local beeper = require "beeper"
 local uv = vim.uv or vim.loop
 
 local pid = vim.fn.getpid()
-local function switches()
-  local f = assert(io.open(string.format("/proc/%d/task/%d/status", pid, pid)))
-  local text = f:read("*a")
-  f:close()
-  return tonumber(text:match("\nvoluntary_ctxt_switches:%s*(%d+)"))
-end
+local function switches() return common.switches(pid) end
 
 local result = {}
 local function finish()
