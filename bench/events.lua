@@ -11,6 +11,7 @@
 --    wake-ups and CPU, standalone luv and Neovim.
 -- Ratios are printed with the issue's targets; nothing is asserted.
 local stats = require "bench.stats"
+local commands = require "bench.commands"
 local beeper = require "beeper"
 local core = require "beeper.core"
 
@@ -49,8 +50,8 @@ local function nvim(url, count, mode, token) return nvim_start(url, count, mode,
 
 -- 1. Sequential requests, interleaved rounds.
 local contenders = {
-  { "luv", "blocking", function() return stats.capture(luv_cmd(base, n(5000), "blocking")) end },
-  { "luv", "callback", function() return stats.capture(luv_cmd(base, n(5000), "luv")) end },
+  { "luv", "blocking", function() return stats.capture(commands.binding(base, n(5000), "get")) end },
+  { "luv", "callback", function() return stats.capture(commands.binding(base, n(5000), "luv")) end },
   { "nvim", "blocking", function() return nvim(base, n(5000), "blocking") end },
   { "nvim", "callback", function() return nvim(base, n(5000), "callback") end },
 }
