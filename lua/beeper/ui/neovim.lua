@@ -88,7 +88,15 @@ end
 
 -- The floating window: made on the first display, its buffer replaced on
 -- each change, closed when the step moves on or the flow ends.
-function Ui:show(lines)
+-- A QR code scans only dark on light, whatever the colour scheme: its float
+-- uses BeeperQR (black on white unless the user defines it), and the dark
+-- modules are drawn as blocks (qr.lines' invert).
+local function qr_highlight()
+  pcall(vim.api.nvim_set_hl, 0, "BeeperQR", { fg = "#000000", bg = "#ffffff", ctermfg = 0, ctermbg = 15,
+    default = true })
+end
+
+function Ui:show(lines, highlight)
   local width = 1
   for _, l in ipairs(lines) do width = math.max(width, vim.fn.strdisplaywidth(l)) end
   if not (self.buf and vim.api.nvim_buf_is_valid(self.buf)) then
@@ -108,6 +116,8 @@ function Ui:show(lines)
   else
     self.win = vim.api.nvim_open_win(self.buf, false, config)
   end
+  vim.api.nvim_win_set_option(self.win, "winhighlight", highlight and ("Normal:" .. highlight .. ",NormalFloat:"
+    .. highlight) or "")
   return self.win
 end
 
@@ -119,7 +129,8 @@ end
 function Ui:display(step, display, kind)
   local lines = {}
   if kind == "qr" then
-    local text, err = qr.lines(display.data, { invert = self.invert })
+    qr_highlight()
+    local text, err = qr.lines(display.data, { invert = self.invert ~= false })
     if not text then
       self:notify("cannot draw the QR code: " .. tostring(err), levels.ERROR)
       return false
@@ -134,7 +145,7 @@ function Ui:display(step, display, kind)
     self:notify(step.instructions or "waiting for the other device")
     return true
   end
-  self:show(lines)
+  self:show(lines, kind == "qr" and "BeeperQR" or nil)
   return true
 end
 
