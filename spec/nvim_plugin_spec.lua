@@ -195,6 +195,7 @@ describe("#15 Neovim plugin from a checkout", function()
     assert.are.equal("true", r.qr_blocks)
     assert.is_true(tonumber(r.qr_lines) >= 10, r.qr_lines)
     assert.are.equal("0", r.qr_left_open)
+    assert.matches("Normal:BeeperQR", r.qr_hl) -- dark on light whatever the colour scheme
     -- 2. telegram: the phone and the code by vim.ui.input, the password by inputsecret()
     assert.are.equal("", r.tg_err)
     assert.are.equal("complete", r.tg_status)

@@ -51,6 +51,7 @@ sampler:start(20, 20, vim.schedule_wrap(function()
       floats.width = cfg.width
       floats.blocks = table.concat(lines):find("█", 1, true) ~= nil
       floats.text = table.concat(lines, "|")
+      floats.hl = vim.api.nvim_win_get_option(w, "winhighlight")
     end
   end
 end))
@@ -87,6 +88,7 @@ local ok, err = pcall(function()
   result.qr_lines = floats.lines or 0
   result.qr_blocks = floats.blocks or false
   result.qr_left_open = left
+  result.qr_hl = floats.hl or ""
 
   -- 2. Telegram: the phone through vim.ui.input, the two-step password
   -- through inputsecret(), then the code.
