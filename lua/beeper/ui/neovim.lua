@@ -42,7 +42,7 @@ function Ui:notify(message, level)
   self.notify_fn("beeper: " .. message, level or levels.INFO, { title = self.title })
 end
 
-function Ui:input(prompt, default)
+function Ui.input(_, prompt, default)
   return wait_for(function(answer)
     vim.ui.input({ prompt = prompt, default = default }, answer)
   end)
@@ -58,7 +58,7 @@ function Ui:secret(prompt)
   end)
 end
 
-function Ui:select(items, prompt, format)
+function Ui.select(_, items, prompt, format)
   return wait_for(function(answer)
     vim.ui.select(items, { prompt = prompt, format_item = format }, answer)
   end)
@@ -127,7 +127,7 @@ function Ui:close_float()
 end
 
 function Ui:display(step, display, kind)
-  local lines = {}
+  local lines
   if kind == "qr" then
     qr_highlight()
     local text, err = qr.lines(display.data, { invert = self.invert ~= false })
