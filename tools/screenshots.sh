@@ -3,7 +3,7 @@
 #   doc/img/nvim-qr.png           Neovim (in xterm): beeper.ui.neovim's QR float
 #   doc/img/awesome-widget.png    awesome: the beeper widget in a wibar
 #   doc/img/awesome-no-token.png  awesome without a token: widget and notification
-# Needs: make, Xvfb, xterm, imagemagick (import, convert), awesome, neovim,
+# Needs: make, Xvfb, xterm, xfonts-base, imagemagick (import, convert), awesome, neovim,
 # zbar-tools (the QR in the screenshot is decoded as a check). As root it
 # installs what is missing.
 set -eu
@@ -12,6 +12,8 @@ root=$PWD
 for pair in xvfb:Xvfb xterm:xterm imagemagick:import awesome:awesome neovim:nvim zbar-tools:zbarimg; do
     command -v "${pair#*:}" >/dev/null || missing="${missing:-} ${pair%%:*}"
 done
+# The bitmap fonts: their block elements fill whole cells (no gaps in the QR).
+[ -d /usr/share/fonts/X11/misc ] || missing="${missing:-} xfonts-base"
 if [ -n "${missing:-}" ]; then
     [ "$(id -u)" = 0 ] || { echo "missing:$missing" >&2; exit 1; }
     apt-get install -y $missing
@@ -44,10 +46,10 @@ for i in $(seq 50); do [ -S "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
 export DISPLAY=":$n" BEEPER_BASE_URL="http://127.0.0.1:$port"
 
 # 1. Neovim: connect WhatsApp with the Neovim ui; the QR float opens.
-# forceBoxChars: xterm draws the block elements itself, filling whole cells
-# (a font's glyphs leave gaps between rows that break the QR code).
+# A bitmap font: its block elements fill whole cells (DejaVu's leave gaps
+# between rows that keep the QR code from scanning).
 BEEPER_ACCESS_TOKEN=shot-token xterm -geometry 100x46+0+0 -fn '-misc-fixed-medium-r-normal--18-120-100-100-c-90-iso10646-1' \
-    -xrm 'XTerm*forceBoxChars: true' -bg '#1d2021' -fg '#ebdbb2' \
+    -bg '#1d2021' -fg '#ebdbb2' \
     -e nvim -u NONE -i NONE -n --cmd "set rtp^=$root" \
     -c 'lua require("beeper.ui.neovim").connect(require("beeper").new {}, "local-whatsapp", { interval = 1 })' &
 echo $! > "$tmp/xterm.pid"

@@ -64,6 +64,11 @@ local function open_floats()
   return n
 end
 
+-- A 10 ms timer of the editor's own: it keeps firing while a flow runs.
+local ticks = 0
+local ticker = uv.new_timer()
+ticker:start(10, 10, function() ticks = ticks + 1 end)
+
 local ok, err = pcall(function()
   local nvim_ui = require "beeper.ui.neovim"
   local client = require("beeper").new {}
@@ -78,8 +83,9 @@ local ok, err = pcall(function()
 
   -- 1. No bridge given: vim.ui.select picks it; one flow; the QR float.
   choices = { "local-whatsapp" }
-  local e, r, left = run(function(done)
-    return nvim_ui.connect(client, nil, { interval = 0.05, on_done = done })
+  ticks = 0
+  local e, r, left, qr_ms = run(function(done)
+    return nvim_ui.connect(client, nil, { interval = 0.2, on_done = done })
   end)
   result.qr_err = e and tostring(e) or ""
   result.qr_account = r and r.account and r.account.accountID or ""
@@ -89,6 +95,8 @@ local ok, err = pcall(function()
   result.qr_blocks = floats.blocks or false
   result.qr_left_open = left
   result.qr_hl = floats.hl or ""
+  result.qr_text = floats.text or ""
+  result.qr_ticks, result.qr_ms = ticks, math.floor(qr_ms)
 
   -- 2. Telegram: the phone through vim.ui.input, the two-step password
   -- through inputsecret(), then the code.
@@ -120,6 +128,7 @@ local ok, err = pcall(function()
   anonymous:close()
 end)
 sampler:stop()
+ticker:stop()
 result.ok = ok
 result.err = err and tostring(err) or ""
 result.prompts = table.concat(result.prompts, "\\n")
