@@ -60,6 +60,7 @@ demo: deps
 
 clean:
 	rm -rf build
+	rm -f lua/beeper/core.so lua/beeper/qrcode.so doc/tags
 
 # --- Sanitizers, valgrind and fuzzing (clang and valgrind from Debian) ---
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1

@@ -189,6 +189,18 @@ describe("#15 Neovim plugin from a checkout", function()
     assert.are.equal(0, status)
   end)
 
+  nvim_it(":checkhealth beeper with a Beeper Desktop that never answers: a timeout within 2 s, not a hang", function()
+    sim:fault { path = "^/v1/info$", hang = true }
+    local t0 = helper.now()
+    local status, text = health(env())
+    local elapsed = helper.now() - t0
+    print(string.format("#15 :checkhealth beeper against a hung server: %.1f s", elapsed))
+    assert.matches("ERROR: Beeper Desktop not reachable at [^\n]*beeper: timeout", text)
+    assert.matches("OK: access token present %(not checked", text)
+    assert.is_true(elapsed < 6, elapsed)
+    assert.are.equal(0, status)
+  end)
+
   nvim_it(":checkhealth beeper with a wrong token: reachable, token refused, the token not shown", function()
     local status, text = health(env("wrong-" .. TOKEN))
     assert.matches("OK: Beeper Desktop 4%.2%.880", text)
