@@ -209,6 +209,16 @@ describe("#15 Neovim plugin from a checkout", function()
     assert.are.equal(0, status)
   end)
 
+  nvim_it(":checkhealth beeper uses Neovim 0.10's vim.health.start/ok/... when they are there", function()
+    local status, r = nvim(on_rtp("nvim_health_api.lua"), env())
+    assert.is_table(r, "nvim wrote no result")
+    assert.are.equal("true", r.ok, r.err)
+    assert.matches("^start:beeper: C core|ok:C core", r.seen)
+    assert.matches("|start:beeper: Beeper Desktop|ok:Beeper Desktop 4%.2%.880", r.seen)
+    assert.matches("|ok:loop adapter: neovim", r.seen)
+    assert.are.equal(0, status)
+  end)
+
   nvim_it(":help beeper opens doc/beeper.txt of the checkout; its tags resolve", function()
     local file = os.tmpname()
     local lua = "local out = {} for _, tag in ipairs { 'beeper', 'beeper-install', 'beeper-health', 'beeper-ui',"
