@@ -261,6 +261,14 @@ describe("#15 Neovim plugin from a checkout", function()
       .. "[optional]: \\ninput:Code: ", r.prompts, 1, true)
     -- 3. a cancelled choice aborts
     assert.are.equal("aborted", r.abort_kind)
+    -- 5. cancelled while a prompt waits: "cancelled", the session deleted on the server
+    assert.are.equal("true", r.cancel_returned)
+    assert.are.equal("cancelled", r.cancel_kind)
+    local deleted = 0
+    for _, req in ipairs(sim:requests()) do
+      if req.method == "DELETE" and req.path:match("^/v1/bridges/telegram/login%-sessions/") then deleted = deleted + 1 end
+    end
+    assert.are.equal(1, deleted)
     -- 4. sign-in: the code and a username
     assert.are.equal("", r.signin_err)
     assert.are.equal("string", r.signin_token)

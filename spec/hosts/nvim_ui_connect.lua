@@ -27,6 +27,7 @@ local inputs = {}
 vim.ui.input = function(opts, on_confirm)
   note(result.prompts, "input:" .. opts.prompt)
   local answer = table.remove(inputs, 1)
+  if answer == "(never)" then return end -- the user walked away
   vim.defer_fn(function() on_confirm(answer or nil) end, 20)
 end
 -- The real inputsecret(), reading keys the user "types".
@@ -114,6 +115,16 @@ local ok, err = pcall(function()
     return nvim_ui.connect(client, "signal", { interval = 0.05, on_done = done })
   end)
   result.abort_kind = e and e.kind or "none"
+
+  -- 5. A prompt left open, then task.cancel(): the flow ends "cancelled"
+  -- now and its session is cancelled on the server.
+  inputs = { "(never)" }
+  e = run(function(done)
+    local task = nvim_ui.connect(client, "telegram", { interval = 0.05, on_done = done })
+    vim.defer_fn(function() result.cancel_returned = task.cancel() end, 300)
+    return task
+  end)
+  result.cancel_kind = e and e.kind or "none"
 
   -- 4. Sign-in with the emailed code and a username (registration).
   local anonymous = require("beeper").new { access_token = "" }

@@ -16,21 +16,23 @@ local levels = vim.log.levels
 -- Runs start(answer) and waits for answer(...) to be called: at once (the
 -- default vim.ui.input calls it before returning) or later from the
 -- editor, when the coroutine is resumed through vim.schedule so that the
--- flow goes on from the loop, not from inside the prompt's callback.
-local function wait_for(start)
+-- flow goes on from the loop, not from inside the prompt's callback. While
+-- it waits, self.waiting answers nil (a cancelled task stops waiting).
+local function wait_for(self, start)
   local co = coroutine.running()
   local state, early = "starting", nil
-  start(function(...)
+  local function answer(...)
     if state == "starting" then
       state, early = "answered", { n = select("#", ...), ... }
     elseif state == "waiting" then
-      state = "answered"
+      state, self.waiting = "answered", nil
       local args = { n = select("#", ...), ... }
       vim.schedule(function() async.resume(co, unpack(args, 1, args.n)) end)
     end -- a second answer is ignored
-  end)
+  end
+  start(answer)
   if early then return unpack(early, 1, early.n) end
-  state = "waiting"
+  state, self.waiting = "waiting", answer
   return coroutine.yield()
 end
 
@@ -42,8 +44,8 @@ function Ui:notify(message, level)
   self.notify_fn("beeper: " .. message, level or levels.INFO, { title = self.title })
 end
 
-function Ui.input(_, prompt, default)
-  return wait_for(function(answer)
+function Ui:input(prompt, default)
+  return wait_for(self, function(answer)
     vim.ui.input({ prompt = prompt, default = default }, answer)
   end)
 end
@@ -51,15 +53,15 @@ end
 -- Not echoed: inputsecret() (it waits on the command line, which is how
 -- Neovim reads a secret; vim.ui.input has no secret mode).
 function Ui:secret(prompt)
-  return wait_for(function(answer)
+  return wait_for(self, function(answer)
     if self.secret_input then return self.secret_input(prompt, answer) end
     local ok, v = pcall(vim.fn.inputsecret, prompt)
     answer(ok and v or nil)
   end)
 end
 
-function Ui.select(_, items, prompt, format)
-  return wait_for(function(answer)
+function Ui:select(items, prompt, format)
+  return wait_for(self, function(answer)
     vim.ui.select(items, { prompt = prompt, format_item = format }, answer)
   end)
 end
@@ -205,12 +207,26 @@ function M.new(opts)
   return ui
 end
 
+-- task.cancel() also ends a prompt still waiting for the user (as if it
+-- was dismissed), so that the flow cancels its session on the server now.
+local function cancellable(task, ui)
+  local cancel = task.cancel
+  function task.cancel()
+    local cancelled = cancel()
+    local waiting = ui.state.waiting
+    if cancelled and waiting then waiting(nil) end
+    return cancelled
+  end
+  return task
+end
+
 -- Ends a flow: the float goes, the outcome is told, on_done gets it.
 local function finish(ui, what, on_done)
   return function(err, result)
     ui.close()
     if err then
-      ui.state:notify(what .. " failed: " .. tostring(err), err.kind == "aborted" and levels.WARN or levels.ERROR)
+      ui.state:notify(what .. " failed: " .. tostring(err), (err.kind == "aborted" or err.kind == "cancelled") and levels.WARN
+        or levels.ERROR)
     elseif what == "login" then
       ui.state:notify("connected " .. tostring(result.account and result.account.accountID or "the account"))
     else
@@ -234,8 +250,8 @@ function M.connect(client, bridge_id, opts)
   end
   local done = finish(ui, "login", opts.on_done)
   connect_opts.callback = done
-  if bridge_id then return require("beeper.flows").connect(client, bridge_id, ui, connect_opts) end
-  return async.task(function()
+  if bridge_id then return cancellable(require("beeper.flows").connect(client, bridge_id, ui, connect_opts), ui) end
+  return cancellable(async.task(function()
     local list, err = client.bridges.list()
     if not list then return nil, err end
     local bridge = ui.state:select(list.items, "Connect", function(b) return b.displayName or b.id end)
@@ -244,15 +260,15 @@ function M.connect(client, bridge_id, opts)
     local result
     result, err = require("beeper.flows").connect(client, bridge.id, ui, connect_opts)
     return result, err
-  end, done, client)
+  end, done, client), ui)
 end
 
 -- Signs in with the emailed code; on_done(err, credentials).
 function M.sign_in(client, email, opts)
   opts = opts or {}
   local ui = M.new(opts)
-  return require("beeper.flows").sign_in(client, email, ui,
-    { callback = finish(ui, "sign-in", opts.on_done), code_attempts = opts.code_attempts })
+  return cancellable(require("beeper.flows").sign_in(client, email, ui,
+    { callback = finish(ui, "sign-in", opts.on_done), code_attempts = opts.code_attempts }), ui)
 end
 
 return M
