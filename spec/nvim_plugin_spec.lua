@@ -266,7 +266,9 @@ describe("#15 Neovim plugin from a checkout", function()
     assert.are.equal("cancelled", r.cancel_kind)
     local deleted = 0
     for _, req in ipairs(sim:requests()) do
-      if req.method == "DELETE" and req.path:match("^/v1/bridges/telegram/login%-sessions/") then deleted = deleted + 1 end
+      if req.method == "DELETE" and req.path:match("^/v1/bridges/telegram/login%-sessions/") then
+        deleted = deleted + 1
+      end
     end
     assert.are.equal(1, deleted)
     -- 4. sign-in: the code and a username

@@ -225,8 +225,8 @@ local function finish(ui, what, on_done)
   return function(err, result)
     ui.close()
     if err then
-      ui.state:notify(what .. " failed: " .. tostring(err), (err.kind == "aborted" or err.kind == "cancelled") and levels.WARN
-        or levels.ERROR)
+      local user_ended = err.kind == "aborted" or err.kind == "cancelled"
+      ui.state:notify(what .. " failed: " .. tostring(err), user_ended and levels.WARN or levels.ERROR)
     elseif what == "login" then
       ui.state:notify("connected " .. tostring(result.account and result.account.accountID or "the account"))
     else
