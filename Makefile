@@ -60,6 +60,7 @@ demo: deps
 
 clean:
 	rm -rf build
+	rm -f lua/beeper/core.so lua/beeper/qrcode.so doc/tags
 
 # --- Sanitizers, valgrind and fuzzing (clang and valgrind from Debian) ---
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
@@ -137,3 +138,28 @@ fuzz-sockets: build/fuzz/sockets_fuzz
 	@build/fuzz/sockets_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		> build/fuzz/sockets.log 2>&1; rc=$$?; grep -E 'stat::(number_of_executed_units|new_units_added)' build/fuzz/sockets.log; \
 		[ $$rc -eq 0 ] || tail -40 build/fuzz/sockets.log; exit $$rc
+
+# --- Neovim: what lazy.nvim's `build = "make"` (and packer's `run`) get ---
+# Every Lua whose headers are installed, plus the LuaJIT build copied to
+# lua/beeper/, where Neovim's runtimepath loader finds `require "beeper.core"`
+# (it tries lua/<name>.so on 'runtimepath' before package.cpath), and the
+# help tags. A plugin user needs only libluajit-5.1-dev, not every Lua.
+AVAILABLE := $(foreach v,$(VERSIONS),$(if $(wildcard $(lua_inc_$(v))/lua.h),$(v)))
+.DEFAULT_GOAL := default
+.PHONY: default nvim
+default: $(foreach v,$(AVAILABLE),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so) nvim
+
+nvim: lua/beeper/core.so lua/beeper/qrcode.so doc/tags
+
+lua/beeper/%.so: build/jit/beeper/%.so
+	cp $< $@
+
+build/jit/beeper/core.so build/jit/beeper/qrcode.so: | $(lua_inc_jit)/lua.h
+
+$(lua_inc_jit)/lua.h:
+	@echo "Neovim needs the LuaJIT headers: apt-get install libluajit-5.1-dev" >&2; exit 1
+
+# lazy.nvim makes the tags itself; packer and plain packpath installs do not.
+doc/tags: doc/beeper.txt
+	@if command -v nvim >/dev/null; then nvim --headless -u NONE -i NONE -n -c 'helptags doc' -c 'qa!'; \
+	else echo "nvim not found: run :helptags doc yourself"; fi

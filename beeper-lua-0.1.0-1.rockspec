@@ -85,6 +85,11 @@ build = {
     ["beeper.tui"] = "lua/beeper/tui.lua",
     ["beeper.ui_call"] = "lua/beeper/ui_call.lua",
     ["beeper.verify"] = "lua/beeper/verify.lua",
+    -- Neovim and awesome integration (issue 15, part B)
+    ["beeper.health"] = "lua/beeper/health.lua",
+    ["beeper.ui.awesome_widget"] = "lua/beeper/ui/awesome_widget.lua",
+    ["beeper.ui.blocking_warning"] = "lua/beeper/ui/blocking_warning.lua",
+    ["beeper.ui.neovim"] = "lua/beeper/ui/neovim.lua",
   },
   install = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },

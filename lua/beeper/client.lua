@@ -9,6 +9,8 @@ local async = require "beeper.async"
 local loops = require "beeper.loop"
 local log = require "beeper.log"
 local callable = require "beeper.callable"
+-- Inside Neovim a blocking call freezes the editor: the first one warns.
+local warn_blocking = type(vim) == "table" and require "beeper.ui.blocking_warning" or nil
 
 local M = {}
 
@@ -343,6 +345,7 @@ function Client:send(call, callback)
   if callback == nil then
     local co = coroutine.running()
     if not (co and async.threads[co]) then
+      if warn_blocking then warn_blocking(call) end
       local value, err = self:run(call)
       -- Nothing keeps a blocking call's table: its endpoint may reuse it.
       local d = call.spare_of
