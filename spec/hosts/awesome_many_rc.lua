@@ -3,23 +3,11 @@
 -- awesome's stderr for GLib warnings.
 local common = dofile(os.getenv("BEEPER_ROOT") .. "/spec/hosts/common.lua")
 common.setup_paths("5.3")
-local gears_timer = require "gears.timer"
 local beeper = require "beeper"
 local now = require("beeper.core").now
 
 local N = 100
-local ticks = 0
-local ticker = gears_timer { timeout = 0.01, autostart = true, callback = function() ticks = ticks + 1 end }
-
-local function finish(result)
-  ticker:stop()
-  result.ticks = ticks
-  common.write(result)
-  awesome.quit()
-end
-
-gears_timer { timeout = 20, autostart = true, single_shot = true,
-  callback = function() finish { ok = false, err = "watchdog: not done in 20 s" } end }
+local finish = common.awesome_ticker(20)
 
 local client = beeper.new {}
 local ok, failed, t0 = 0, {}, now()

@@ -40,6 +40,24 @@ function M.switches(pid)
   return tonumber(text:match("\nvoluntary_ctxt_switches:%s*(%d+)"))
 end
 
+-- In awesome: a 10 ms gears.timer that must keep ticking while requests
+-- run, and a watchdog after `seconds`. Returns finish(result), which writes
+-- result (with the tick count) and quits awesome.
+function M.awesome_ticker(seconds)
+  local gears_timer = require "gears.timer"
+  local ticks = 0
+  local ticker = gears_timer { timeout = 0.01, autostart = true, callback = function() ticks = ticks + 1 end }
+  local function finish(result)
+    ticker:stop()
+    result.ticks = ticks
+    M.write(result)
+    awesome.quit()
+  end
+  gears_timer { timeout = seconds, autostart = true, single_shot = true,
+    callback = function() finish { ok = false, err = "watchdog: not done in " .. seconds .. " s" } end }
+  return finish
+end
+
 -- Reads the key=value file a host program wrote.
 function M.read(path)
   local out = {}
