@@ -5,35 +5,18 @@
 -- the Lua 5.3 pass only (Debian's awesome).
 local helper = require "spec.helper"
 local common = require "spec.hosts.common"
+local xvfb = require "spec.xvfb"
+local read_text = require("beeper.sim.proc").read_file
 
 local version = os.getenv("BEEPER_TEST_LUA_VERSION")
 local root = os.getenv("PWD")
 local awesome_it = (version == "5.3") and it or pending
 
--- A display number no X server uses.
-local function free_display()
-  local start = 140 + os.time() % 50
-  for n = start, start + 200 do
-    local lock = io.open("/tmp/.X" .. n .. "-lock")
-    if lock then
-      lock:close()
-    else
-      local sock = os.execute("test -e /tmp/.X11-unix/X" .. n)
-      if not (sock == true or sock == 0) then return ":" .. n end
-    end
-  end
-  error("no free X display")
-end
-
 -- Runs awesome with the widget rc under a fresh Xvfb with env; returns
 -- the exit status, what the rc wrote and awesome's stderr.
 local function run_awesome(env)
   local out, err_file = os.tmpname(), os.tmpname()
-  local display = free_display()
-  local xvfb = io.popen("Xvfb " .. display .. " -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 & echo $!")
-  local pid = xvfb:read("*l")
-  xvfb:close()
-  os.execute("for i in $(seq 50); do [ -S /tmp/.X11-unix/X" .. display:sub(2) .. " ] && break; sleep 0.1; done")
+  local display, stop_x = xvfb.start()
   local parts = { "env -u BEEPER_ACCESS_TOKEN -u BEEPER_BASE_URL", "BEEPER_ROOT='" .. root .. "'",
     "BEEPER_HOST_OUT='" .. out .. "'", "DISPLAY=" .. display }
   for k, v in pairs(env) do parts[#parts + 1] = k .. "='" .. v .. "'" end
@@ -41,12 +24,10 @@ local function run_awesome(env)
     .. err_file .. "; echo \"exit=$?\"")
   local status = tonumber(p:read("*a"):match("exit=(%d+)"))
   p:close()
-  os.execute("kill " .. pid .. " 2>/dev/null")
+  stop_x()
   local result = common.read(out)
   os.remove(out)
-  local f = io.open(err_file)
-  local stderr = f and f:read("*a") or ""
-  if f then f:close() end
+  local stderr = read_text(err_file)
   os.remove(err_file)
   return status, result or {}, stderr
 end

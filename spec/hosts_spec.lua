@@ -5,6 +5,8 @@
 -- quiet. Each runs once, in the matching pass.
 local helper = require "spec.helper"
 local common = require "spec.hosts.common"
+local xvfb = require "spec.xvfb"
+local read_text = require("beeper.sim.proc").read_file
 
 local version = os.getenv("BEEPER_TEST_LUA_VERSION")
 local root = os.getenv("PWD")
@@ -32,22 +34,6 @@ end
 local function report(name, result)
   record(string.format("%s: %s ticks of a 10 ms timer during a %s ms request", name,
     tostring(result.ticks), tostring(result.elapsed_ms)))
-end
-
--- A display number no X server uses (nor one still going away): the specs
--- run three awesome sessions one after another, other runs maybe beside.
-local function free_display()
-  local start = 90 + os.time() % 50
-  for n = start, start + 200 do
-    local lock = io.open("/tmp/.X" .. n .. "-lock")
-    if lock then
-      lock:close()
-    else
-      local sock = os.execute("test -e /tmp/.X11-unix/X" .. n)
-      if not (sock == true or sock == 0) then return ":" .. n end
-    end
-  end
-  error("no free X display")
 end
 
 local function nvim_cmd(program)
@@ -143,19 +129,12 @@ describe("host loops", function()
   -- and its stderr.
   local function run_awesome(rc)
     local out, err_file = os.tmpname(), os.tmpname()
-    local display = free_display()
-    local xvfb = io.popen("Xvfb " .. display .. " -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 & echo $!")
-    local pid = xvfb:read("*l")
-    xvfb:close()
-    -- Until its socket is there (at most 5 s).
-    os.execute("for i in $(seq 50); do [ -S /tmp/.X11-unix/X" .. display:sub(2) .. " ] && break; sleep 0.1; done")
+    local display, stop_x = xvfb.start()
     run("DISPLAY=" .. display .. " timeout 40 awesome -c " .. rc, sim, out, err_file)
-    os.execute("kill " .. pid .. " 2>/dev/null")
+    stop_x()
     local result = common.read(out)
     os.remove(out)
-    local f = io.open(err_file)
-    local stderr = f and f:read("*a") or ""
-    if f then f:close() end
+    local stderr = read_text(err_file)
     os.remove(err_file)
     return result, stderr
   end
