@@ -90,6 +90,7 @@ build = {
     ["beeper.ui.awesome_widget"] = "lua/beeper/ui/awesome_widget.lua",
     ["beeper.ui.blocking_warning"] = "lua/beeper/ui/blocking_warning.lua",
     ["beeper.ui.neovim"] = "lua/beeper/ui/neovim.lua",
+    ["beeper.ui.fields"] = "lua/beeper/ui/fields.lua",
   },
   install = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },

@@ -5,6 +5,7 @@
 -- of strings) nothing is read and each answer is shown as if typed, which is
 -- how `make demo` runs unattended.
 local qr = require "beeper.qr"
+local fields = require "beeper.ui.fields"
 
 local M = {}
 
@@ -45,27 +46,15 @@ function Tui:read(prompt, secret)
   return line
 end
 
-local function label(field)
-  local text = field.label or field.name or field.id
-  if field.placeholder then text = text .. " (" .. field.placeholder .. ")" end
-  if field.optional then text = text .. " [optional, Enter to skip]" end
-  return text .. ": "
-end
-
--- Asks for each field until every required one has a value.
+-- Asks for each field until every required one has a value; the end of
+-- input aborts.
 function Tui:fields(step)
   if step.instructions then self:say(step.instructions) end
-  local values = {}
-  for _, f in ipairs(step.fields or {}) do
-    local v
-    repeat
-      v = self:read(label(f), f.type == "password")
-      if v == nil then return nil end -- end of input: abort
-      if v == "" and f.initialValue then v = f.initialValue end
-    until v ~= "" or f.optional
-    if v ~= "" then values[f.id] = v end
-  end
-  return values
+  return fields.collect(step, function(f, label)
+    local v = self:read(label, f.type == "password")
+    if v == "" and f.initialValue then v = f.initialValue end
+    return v
+  end, "optional, Enter to skip")
 end
 
 function Tui:user_input(step)

@@ -7,6 +7,7 @@
 -- never blocks. Options of new{}: notify (replaces vim.notify), title.
 local async = require "beeper.async"
 local qr = require "beeper.qr"
+local fields = require "beeper.ui.fields"
 
 local M = {}
 
@@ -66,26 +67,13 @@ function Ui:select(items, prompt, format)
   end)
 end
 
-local function label(field)
-  local text = field.label or field.name or field.id
-  if field.placeholder then text = text .. " (" .. field.placeholder .. ")" end
-  if field.optional then text = text .. " [optional]" end
-  return text .. ": "
-end
-
 -- Each field of a step; nil (a cancelled prompt) aborts the flow.
 function Ui:fields(step)
   if step.instructions then self:notify(step.instructions) end
-  local values = {}
-  for _, f in ipairs(step.fields or {}) do
-    local v
-    repeat
-      if f.type == "password" then v = self:secret(label(f)) else v = self:input(label(f), f.initialValue) end
-      if v == nil then return nil end
-    until v ~= "" or f.optional
-    if v ~= "" then values[f.id] = v end
-  end
-  return values
+  return fields.collect(step, function(f, label)
+    if f.type == "password" then return self:secret(label) end
+    return self:input(label, f.initialValue)
+  end, "optional")
 end
 
 -- The floating window: made on the first display, its buffer replaced on
