@@ -59,6 +59,11 @@ local function check_base_url(url)
   if type(url) ~= "string" or not url:match("^https?://[^%s]+$") or url:find("[%c?#]") then
     error("beeper.new: base_url must be an http:// or https:// URL without a query or fragment", 3)
   end
+  -- Paths start with /v1 already: http://localhost:23373/v1 would ask for /v1/v1/...
+  if url:match("/v1/*$") then
+    error("beeper.new: base_url must not end in /v1 (the client adds it): use "
+      .. url:gsub("/v1/*$", ""), 3)
+  end
   return (url:gsub("/+$", ""))
 end
 
@@ -71,9 +76,35 @@ local function check_proxy(proxy)
   return proxy
 end
 
+-- The options beeper.new takes; a misspelt one ({baseurl=}, {token=}) would
+-- otherwise pass silently and the client would talk to the default URL.
+local OPTIONS = { base_url = true, access_token = true, timeout = true, connect_timeout = true,
+  max_retries = true, max_body = true, max_depth = true, proxy = true, loop = true,
+  log_level = true, logger = true, headers = true }
+local ALIASES = { token = "access_token", url = "base_url", baseurl = "base_url", retries = "max_retries",
+  level = "log_level", proxy_url = "proxy" }
+
+local function check_options(opts)
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      local key = tostring(k)
+      local guess = ALIASES[key:lower()]
+      if not guess then -- same letters without the underscores: accessToken, maxRetries
+        local bare = key:lower():gsub("[_%-]", "")
+        for name in pairs(OPTIONS) do
+          if name:gsub("_", "") == bare then guess = name end
+        end
+      end
+      error("beeper.new: unknown option '" .. key .. "'"
+        .. (guess and (" (did you mean '" .. guess .. "'?)") or ""), 3)
+    end
+  end
+end
+
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("beeper.new: options must be a table", 2) end
+  check_options(opts)
   local token = opts.access_token
   if token == nil then token = env("BEEPER_ACCESS_TOKEN") end
   if token ~= nil then
@@ -106,7 +137,15 @@ function M.new(opts)
   header_cache[self] = {}
   local tree = api.tree(function() return self end)
   for k, v in pairs(tree) do self[k] = v end
+  api.nodes[self] = true
   return self
+end
+
+-- client.close() (a dot) would index nil deep inside: say what was meant.
+local function check_self(self, name)
+  if getmetatable(self) ~= Client then
+    error("beeper: write client:" .. name .. "(...) with a colon, not client." .. name .. "(...)", 3)
+  end
 end
 
 function Client:__tostring()
@@ -114,6 +153,7 @@ function Client:__tostring()
 end
 
 function Client:has_token()
+  check_self(self, "has_token")
   return secrets[self] ~= nil
 end
 
@@ -344,12 +384,14 @@ end
 
 -- The X-Beeper-Desktop-Version of the last answer, or nil before any.
 function Client:server_version()
+  check_self(self, "server_version")
   return self._core and self._core:server_version() or nil
 end
 
 -- A client like this one (same base URL, loop, limits, proxy) for another
 -- token: sign_in uses it to verify the device it just signed in.
 function Client:with_token(token)
+  check_self(self, "with_token")
   local c = M.new { base_url = self.base_url, access_token = token, loop = self._loop, proxy = self.proxy,
     timeout = self.timeout, connect_timeout = self.connect_timeout, max_retries = self.max_retries,
     max_body = self.max_body, max_depth = self.max_depth, logger = self.logger }
@@ -359,6 +401,7 @@ end
 
 -- Closes the transport; later calls make a new one. Idempotent.
 function Client:close()
+  check_self(self, "close")
   if self._pump then self._pump:cancel_all() end
   if self._core then
     self._core:close()

@@ -11,6 +11,7 @@ local async = require "beeper.async"
 
 local M = {
   VERSION = client.VERSION,
+  _VERSION = client.VERSION, -- the rock's version (semantic), as LuaRocks modules spell it
   null = require("cjson").null, -- what a JSON null inside an array decodes to
   is_error = errors.is,
   new = client.new,
@@ -53,5 +54,6 @@ function M.reset_default()
 end
 
 for k, v in pairs(api.tree(M.default_client)) do M[k] = v end
+api.nodes[M] = true -- beeper.bridges:list() is a colon misuse too
 
 return M

@@ -46,7 +46,9 @@ end
 function M.check(loop)
   if loop == nil then return nil end
   if type(loop) == "string" then
-    if not NAMES[loop] then error("beeper.new: unknown loop '" .. loop .. "'", 3) end
+    if not NAMES[loop] then
+      error("beeper.new: unknown loop '" .. loop .. "' (known: neovim, awesome, luv, blocking; or an adapter table)", 3)
+    end
     if loop == "luv" then return require("beeper.loop.luv").new() end
     return loop
   end
