@@ -41,8 +41,11 @@ check: deps
 	@sh .ci/rock-check 5.4 5.1
 	@sh spec/run $(VERSIONS)
 
-# luarocks make into fresh trees, then a request from the installed rock.
+# Packs beeper-lua-<v>.src.rock from the checkout (.ci/pack-rock), then
+# installs it, and `luarocks make`s the checkout, into fresh trees for 5.4
+# and 5.1, offline, and makes a request from each installed rock.
 rock:
+	@sh .ci/pack-rock
 	@sh .ci/rock-check 5.4 5.1
 
 test: build/$(LUA)/beeper/core.so
