@@ -54,11 +54,17 @@ test: build/$(LUA)/beeper/core.so
 matrix: all
 	@sh spec/run $(VERSIONS)
 
-# The main job: sign-in and a QR bridge login against the bundled simulator
-# (or a real Beeper Desktop when BEEPER_ACCESS_TOKEN is set).
+# The main job: sign-in and a QR bridge login against the bundled simulator,
+# unattended, even when BEEPER_ACCESS_TOKEN is exported (the Quickstart says
+# to). A real Beeper Desktop only when asked: `make demo REAL=1` (with
+# BEEPER_ACCESS_TOKEN, and BEEPER_BASE_URL if not the default), interactive.
+REAL ?=
 demo: deps
 	@$(MAKE) --no-print-directory build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
-	@BEEPER_DEMO=$${BEEPER_DEMO-1} LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
+	@if [ -n "$(REAL)" ] && [ -z "$${BEEPER_ACCESS_TOKEN:-}" ]; then \
+		echo "make demo REAL=1 needs BEEPER_ACCESS_TOKEN (Beeper Desktop: Settings > Developers)" >&2; exit 2; fi
+	@$(if $(REAL),,env -u BEEPER_ACCESS_TOKEN -u BEEPER_BASE_URL BEEPER_DEMO=$${BEEPER_DEMO-1}) \
+		LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
 		LUA_CPATH="$(CURDIR)/build/5.4/?.so;;" lua5.4 examples/connect.lua $(BRIDGE) $(EMAIL)
 
 clean:
