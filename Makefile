@@ -21,6 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
+.PHONY: lint docs types
 .PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
@@ -38,8 +39,13 @@ deps:
 # One command from clone to green: packages, build, every Lua version.
 check: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@sh .ci/rock-check 5.4 5.1
 	@sh spec/run $(VERSIONS)
+
+# luacheck (lua-check) with .luacheckrc: no warning anywhere.
+lint:
+	@luacheck -q lua spec bin/beeper-sim examples
 
 # Packs beeper-lua-<v>.src.rock from the checkout (.ci/pack-rock), then
 # installs it, and `luarocks make`s the checkout, into fresh trees for 5.4

@@ -411,7 +411,7 @@ end
 -- request's error value; from the caller's start() it is raised to them.
 function Pump:attempt(h, from_host)
   h.t0 = self.now()
-  local ok, id, err = true, nil, nil
+  local ok, id, err
   if from_host then
     ok, id, err = pcall(self.client.attempt, self.client, h.call, h.settings, h.retries, h.t0)
     if not ok then id, err = nil, internal_error(h, id) end
