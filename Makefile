@@ -45,7 +45,16 @@ check: deps
 
 # luacheck (lua-check) with .luacheckrc: no warning anywhere.
 lint:
-	@luacheck -q lua spec bin/beeper-sim examples
+	@luacheck -q lua spec bin/beeper-sim examples tools
+
+# LuaLS definitions of the call tree, from lua/beeper/endpoints.lua and the
+# OpenAPI document (spec/types_spec.lua checks that they are current).
+types:
+	@lua5.4 tools/gen-types.lua > types/beeper.lua.new && mv types/beeper.lua.new types/beeper.lua
+
+# The API reference from the sources' doc comments (LDoc, lua-ldoc): build/docs/.
+docs:
+	@ldoc -q .
 
 # Packs beeper-lua-<v>.src.rock from the checkout (.ci/pack-rock), then
 # installs it, and `luarocks make`s the checkout, into fresh trees for 5.4

@@ -97,4 +97,6 @@ build = {
   install = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },
   },
+  -- LuaLS definitions, installed in the rock's folder (`luarocks show beeper-lua`)
+  copy_directories = { "types" },
 }

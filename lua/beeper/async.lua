@@ -37,6 +37,10 @@ function M.resume(co, ...)
   if not ok then error(err, 0) end
 end
 
+--- Runs fn as a coroutine in which calls without a callback yield to the
+--- host loop (also `beeper.async`).
+---@param fn fun(...)
+---@param ... any passed to fn
 function M.run(fn, ...)
   local co = coroutine.create(fn)
   M.threads[co] = true
@@ -555,6 +559,11 @@ end
 
 -- Stops the request at once; its callback gets a "cancelled" error and
 -- nothing else. Cancelling a finished request does nothing.
+---@class beeper.Request
+---@field cancel fun(self: beeper.Request): boolean true when it was still running
+---@field is_done fun(self: beeper.Request): boolean
+
+---@return boolean cancelled false when the request had already finished
 function Handle:cancel()
   if self.done then return false end
   local pump = self.pump
@@ -572,6 +581,7 @@ function Handle:cancel()
   return true
 end
 
+---@return boolean
 function Handle:is_done()
   return self.done
 end

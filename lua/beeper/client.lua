@@ -10,6 +10,34 @@ local loops = require "beeper.loop"
 local log = require "beeper.log"
 local callable = require "beeper.callable"
 
+--- What beeper.new takes; every field is optional.
+---@class beeper.ClientOptions
+---@field base_url string? default BEEPER_BASE_URL, then http://localhost:23373 (without /v1)
+---@field access_token string? default BEEPER_ACCESS_TOKEN; "" for none
+---@field timeout number? seconds per attempt (default 30; math.huge: no limit)
+---@field connect_timeout number? seconds to connect (default 10)
+---@field max_retries integer? retries after the first attempt (default 2)
+---@field max_body integer? bytes of one answer (default 8 MB)
+---@field max_depth integer? JSON nesting, 1 to 10000 (default 128)
+---@field proxy string? a proxy URL; the environment's proxies are never used
+---@field loop ("neovim"|"awesome"|"luv"|"blocking"|beeper.LoopAdapter)? default: detected
+---@field log_level ("error"|"warn"|"info"|"debug")? default BEEPER_LOG
+---@field logger fun(line: string)? where log lines go (default stderr)
+---@field headers table<string, string|false>? added to every request
+
+--- Per-call options, the table after the call's parameters.
+---@class beeper.CallOptions
+---@field timeout number? seconds per attempt
+---@field connect_timeout number? seconds to connect
+---@field max_retries integer? retries after the first attempt
+---@field deadline number? seconds for the whole call, retries included
+---@field headers table<string, string|false>? added (false removes one)
+---@field output string? a file to stream a byte answer to (assets.serve)
+---@field retry_unsafe boolean? retry a send that may have reached the server
+
+--- A client: the call tree (client.chats.list...) and these methods.
+---@class beeper.Client : beeper.api
+---@field base_url string
 local M = {}
 
 local VERSION = "0.1.0"
@@ -101,6 +129,9 @@ local function check_options(opts)
   end
 end
 
+--- Makes a client (also `beeper.new`). Raises on a mistake in opts.
+---@param opts beeper.ClientOptions?
+---@return beeper.Client
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("beeper.new: options must be a table", 2) end
@@ -152,6 +183,8 @@ function Client:__tostring()
   return "beeper client (" .. self.base_url .. ")"
 end
 
+--- Whether the client has an access token (never the token itself).
+---@return boolean
 function Client:has_token()
   check_self(self, "has_token")
   return secrets[self] ~= nil
@@ -383,6 +416,7 @@ function Client:send(call, callback)
 end
 
 -- The X-Beeper-Desktop-Version of the last answer, or nil before any.
+---@return string? version the X-Beeper-Desktop-Version of the last answer
 function Client:server_version()
   check_self(self, "server_version")
   return self._core and self._core:server_version() or nil
@@ -390,6 +424,8 @@ end
 
 -- A client like this one (same base URL, loop, limits, proxy) for another
 -- token: sign_in uses it to verify the device it just signed in.
+---@param token string
+---@return beeper.Client
 function Client:with_token(token)
   check_self(self, "with_token")
   local c = M.new { base_url = self.base_url, access_token = token, loop = self._loop, proxy = self.proxy,
@@ -400,6 +436,7 @@ function Client:with_token(token)
 end
 
 -- Closes the transport; later calls make a new one. Idempotent.
+---@return nil
 function Client:close()
   check_self(self, "close")
   if self._pump then self._pump:cancel_all() end

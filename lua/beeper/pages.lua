@@ -23,6 +23,11 @@ local function copy(t)
   return out
 end
 
+--- Every item of a list or search across pages (also `beeper.each`):
+--- `for item, err in beeper.each(client.chats.list, params) do ... end`.
+---@param call function a paged call: chats.list, chats.search, messages.list...
+---@param ... any the call's ids, params and options
+---@return fun(): any, beeper.Error?
 function M.each(call, ...)
   local field = M.registry[call]
   if field == nil then error("beeper.each: not a paginated call (chats.list, messages.search, ...)", 2) end

@@ -21,6 +21,9 @@ end
 -- (qr, emoji, code, nothing). Anything unknown goes to handlers.default(step,
 -- ...) or becomes nil and an error value (kind "step"); never a crash.
 -- Returns what the handler returns.
+---@param step beeper.LoginStep?
+---@param handlers table user_input, cookies, display_and_wait, complete, default
+---@return any ... what the handler returns, or nil and a beeper.Error (kind "step")
 function M.dispatch(step, handlers, ...)
   if type(handlers) ~= "table" then error("beeper.steps.dispatch: handlers must be a table", 2) end
   if type(step) ~= "table" then
@@ -70,6 +73,10 @@ local function collect(step, values)
 end
 
 -- Submit body for a user_input step: field ids to values.
+---@param step beeper.LoginStep
+---@param values table<string, string>
+---@return table? body
+---@return beeper.Error? err
 function M.user_input(step, values)
   local fields, err = collect(step, values)
   if not fields then return nil, err end
@@ -78,6 +85,11 @@ end
 
 -- Submit body for a cookies step: field ids to collected values, and the
 -- last URL the browser reached.
+---@param step beeper.LoginStep
+---@param values table<string, string>
+---@param last_url string?
+---@return table? body
+---@return beeper.Error? err
 function M.cookies(step, values, last_url)
   local fields, err = collect(step, values)
   if not fields then return nil, err end
@@ -90,6 +102,8 @@ end
 
 -- Is the session over? complete, failed and cancelled are the ends.
 local ENDS = { complete = true, failed = true, cancelled = true }
+---@param session beeper.LoginSession
+---@return boolean
 function M.is_end(session)
   return ENDS[session.status] == true
 end

@@ -14,6 +14,9 @@ Tui.__index = Tui
 M.Tui = Tui
 
 -- Returns the ui table beeper.connect and beeper.sign_in take.
+--- A terminal ui for the flows (examples/connect.lua).
+---@param opts {answers: string[]?, input: file*?, output: file*?, invert: boolean?}?
+---@return beeper.Ui
 function M.new(opts)
   opts = opts or {}
   local self = setmetatable({ input = opts.input or io.stdin, output = opts.output or io.stdout,

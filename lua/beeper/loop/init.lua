@@ -14,6 +14,15 @@
 -- Handles are the adapter's own values. fd is only ever watched once at a
 -- time; it may be closed before unwatch and its number reused afterwards.
 -- Plug your own (copas, cqueues, lgi/GLib) with beeper.new{ loop = adapter }.
+---@class beeper.LoopAdapter
+---@field start_timer fun(ms: number, fn: fun()): any
+---@field stop_timer fun(handle: any)
+---@field defer fun(fn: fun())
+---@field report fun(message: string)?
+---@field watch (fun(fd: integer, events: "r"|"w"|"rw", fn: fun(readable: boolean, writable: boolean, err: any)): any)?
+---@field update fun(handle: any, events: "r"|"w"|"rw")?
+---@field unwatch fun(handle: any)?
+
 local M = {}
 
 local NAMES = { neovim = true, awesome = true, luv = true, blocking = true }

@@ -147,9 +147,37 @@ function Handle:call(method, what, body, timeout_ms)
   return value
 end
 
+---@class beeper.SimHandle
+---@field url string
+---@field token string
+---@field pid integer
+
+---@class beeper.SimFault
+---@field method string?
+---@field path string? a Lua pattern
+---@field times integer? requests it applies to (default 1; 0: for ever)
+---@field status integer? answer this instead of the simulator
+---@field headers table<string, string>?
+---@field body string?
+---@field json any?
+---@field delay number? seconds before answering
+---@field handle boolean? with status: let the simulator handle it too
+---@field close boolean? drop the connection
+---@field partial boolean? half the body, shorter than its Content-Length
+---@field reset boolean? half the body, then a TCP reset
+---@field trickle number? bytes per second
+---@field hang boolean? never answer
+---@field after ("close"|"reset"|"hang")? handle the request, then misbehave
+---@field drop_after_store boolean? the same as after = "close"
+
+---@param f beeper.SimFault
+---@return {queued: integer}
 function Handle:fault(f) return self:call("POST", "faults", f) end
 function Handle:clear_faults() return self:call("DELETE", "faults") end
+--- Back to the seed data, no faults, an empty request log.
 function Handle:reset() return self:call("POST", "reset") end
+--- The requests seen since the start or the last reset.
+---@return {method: string, path: string, headers: table<string, string>, body: string}[]
 function Handle:requests() return self:call("GET", "requests") end
 function Handle:clear_requests() return self:call("DELETE", "requests") end
 function Handle:config(c) return self:call("POST", "config", c) end
@@ -160,6 +188,7 @@ function Handle:incoming(m) return self:call("POST", "incoming", m) end
 function Handle:asset(a) return self:call("POST", "assets", a) end
 
 -- Stops the child process and waits until it has gone; safe to call twice.
+---@return nil
 function Handle:stop()
   if self.life.done then return end
   local asked = pcall(self.call, self, "POST", "shutdown", nil, 2000)
