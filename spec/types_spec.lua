@@ -146,3 +146,20 @@ describe("annotations in the sources", function()
     end
   end)
 end)
+
+describe("make docs", function()
+  it("builds the LDoc reference of the public modules", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local p = assert(io.popen("ldoc -d " .. dir .. " . 2>&1; echo rc=$?"))
+    local out = p:read("*a")
+    p:close()
+    assert.matches("rc=0%s*$", out)
+    local f = io.open(dir .. "/modules/beeper.client.html")
+    local html = f and f:read("*a") or ""
+    if f then f:close() end
+    os.execute("rm -rf " .. dir)
+    assert.matches("Makes a client", html, 1, true)
+    assert.matches("beeper.ClientOptions", html, 1, true)
+  end)
+end)

@@ -1,4 +1,4 @@
--- Non-blocking calls: a pump per client drives the C engine from its host
+--- Non-blocking calls: a pump per client drives the C engine from its host
 -- loop. With an adapter that watches sockets, the host wakes the pump only
 -- when a socket is ready or curl's deadline passes; else host timers poll
 -- the engine while requests are in flight. User callbacks are always

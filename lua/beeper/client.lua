@@ -1,4 +1,4 @@
--- A Beeper Desktop client: configuration, headers and the retry loop.
+--- A Beeper Desktop client: configuration, headers and the retry loop.
 -- The C core (and so libcurl) is loaded on the first request, not on require.
 local api = require "beeper.api"
 local errors = require "beeper.errors"
@@ -415,14 +415,14 @@ function Client:send(call, callback)
   return self:pump():start(call, callback)
 end
 
--- The X-Beeper-Desktop-Version of the last answer, or nil before any.
+--- The X-Beeper-Desktop-Version of the last answer, or nil before any.
 ---@return string? version the X-Beeper-Desktop-Version of the last answer
 function Client:server_version()
   check_self(self, "server_version")
   return self._core and self._core:server_version() or nil
 end
 
--- A client like this one (same base URL, loop, limits, proxy) for another
+--- A client like this one (same base URL, loop, limits, proxy) for another
 -- token: sign_in uses it to verify the device it just signed in.
 ---@param token string
 ---@return beeper.Client
@@ -435,7 +435,7 @@ function Client:with_token(token)
   return c
 end
 
--- Closes the transport; later calls make a new one. Idempotent.
+--- Closes the transport; later calls make a new one. Idempotent.
 ---@return nil
 function Client:close()
   check_self(self, "close")

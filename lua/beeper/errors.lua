@@ -1,4 +1,4 @@
--- Error values: every failure the network or the server causes is returned
+--- Error values: every failure the network or the server causes is returned
 -- as one of these tables, never raised.
 --   kind    "http" | "timeout" | "connection" | "decode" | "cancelled" |
 --           "auth" (no token for a call that needs one); the flows add

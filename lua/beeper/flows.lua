@@ -1,4 +1,4 @@
--- Whole flows on top of the calls: connecting a chat account through a
+--- Whole flows on top of the calls: connecting a chat account through a
 -- bridge login session, and signing in to Beeper with an emailed code.
 -- Both take a `ui` table of functions (see beeper.tui for a terminal one);
 -- a ui function that returns nil aborts the flow. A ui function may yield
@@ -217,7 +217,7 @@ local function sign_in(client, email, ui, opts)
   return creds
 end
 
--- Verifies the signed-in device (see beeper.verify for the ui):
+--- Verifies the signed-in device (see beeper.verify for the ui):
 --   beeper.verify(client, ui, opts) --> setup state | nil, err
 ---@param client beeper.Client
 ---@param ui beeper.Ui

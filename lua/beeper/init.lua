@@ -1,4 +1,4 @@
--- beeper: Lua binding for the Beeper Desktop API.
+--- beeper: Lua binding for the Beeper Desktop API.
 --   local beeper = require "beeper"
 --   local client = beeper.new { access_token = "...", timeout = 30 }
 --   local session, err = client.bridges.login_sessions.get("local-whatsapp", id)
@@ -53,21 +53,21 @@ end })
 -- host loop instead of blocking it.
 M.async = async.run
 
--- Drives the blocking loop (scripts, tests) until no request is pending.
+--- Drives the blocking loop (scripts, tests) until no request is pending.
 ---@param done (fun(): boolean)? stop once it returns true
 function M.run(done)
   require("beeper.loop.blocking").default():run(done)
 end
 
 local default
--- The client behind beeper.bridges... and beeper.app...; made on first use.
+--- The client behind beeper.bridges... and beeper.app...; made on first use.
 ---@return beeper.Client
 function M.default_client()
   if default == nil then default = client.new() end
   return default
 end
 
--- Forgets the default client (after the environment changed, say).
+--- Forgets the default client (after the environment changed, say).
 ---@return nil
 function M.reset_default()
   if default then default:close() end

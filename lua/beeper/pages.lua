@@ -1,4 +1,4 @@
--- Walks every item of a paginated list across pages:
+--- Walks every item of a paginated list across pages:
 --   for chat, err in beeper.each(client.chats.list, { account_ids = { id } }) do ... end
 -- The call is any list or search function of the call tree (chats.list,
 -- chats.search, messages.list, messages.search, accounts.contacts.list),

@@ -1,4 +1,4 @@
--- Re-reads a bridge login session until it changes or ends.
+--- Re-reads a bridge login session until it changes or ends.
 --   beeper.poll(client, bridge_id, login_session_id, opts) --> session | nil, err
 -- opts:
 --   since      the session you have; returns once status, step or display differ

@@ -1,4 +1,4 @@
--- QR codes for a `qr` display (bridge logins) as text: two modules per
+--- QR codes for a `qr` display (bridge logins) as text: two modules per
 -- character with Unicode half blocks, for a terminal or a Neovim buffer.
 -- The symbol itself comes from libqrencode (beeper.qrcode).
 local M = {}
@@ -34,7 +34,7 @@ function M.matrix(data, opts)
   return out
 end
 
--- Text lines. By default light modules are drawn (full blocks read as light
+--- Text lines. By default light modules are drawn (full blocks read as light
 -- on a dark terminal); invert = true draws the dark ones instead.
 ---@param data string
 ---@param opts beeper.QrOptions?

@@ -1,4 +1,4 @@
--- A stateful Beeper Desktop simulator for tests, on LuaSocket.
+--- A stateful Beeper Desktop simulator for tests, on LuaSocket.
 --   local sim = require "beeper.sim"
 --   local server = sim.start { qr_polls = 3 }      -- a separate process on a free port
 --   local client = beeper.new { base_url = server.url, access_token = server.token }
@@ -67,7 +67,7 @@ function M.serve(opts)
   return require("beeper.sim.server").serve(copy)
 end
 
--- Starts a simulator in a child process and returns its handle (see
+--- Starts a simulator in a child process and returns its handle (see
 -- beeper.sim.handle): url, token, stop, fault, reset, requests, config, state.
 ---@param opts beeper.SimOptions?
 ---@return beeper.SimHandle

@@ -1,4 +1,4 @@
--- Login-session steps: dispatch on currentStep.type, and the submit bodies
+--- Login-session steps: dispatch on currentStep.type, and the submit bodies
 -- each step type takes.
 local errors = require "beeper.errors"
 
@@ -15,7 +15,7 @@ local function unsupported(message, step)
   return errors.new { kind = "step", code = "UNSUPPORTED_STEP", message = message, step = step }
 end
 
--- Calls handlers[step.type](step, ...). A display_and_wait handler also gets
+--- Calls handlers[step.type](step, ...). A display_and_wait handler also gets
 -- the display and its sub-type: handler(step, display, display.type, ...).
 -- handlers.display_and_wait may instead be a table keyed by display type
 -- (qr, emoji, code, nothing). Anything unknown goes to handlers.default(step,
@@ -72,7 +72,7 @@ local function collect(step, values)
   return fields
 end
 
--- Submit body for a user_input step: field ids to values.
+--- Submit body for a user_input step: field ids to values.
 ---@param step beeper.LoginStep
 ---@param values table<string, string>
 ---@return table? body
@@ -83,7 +83,7 @@ function M.user_input(step, values)
   return { type = "user_input", fields = fields }
 end
 
--- Submit body for a cookies step: field ids to collected values, and the
+--- Submit body for a cookies step: field ids to collected values, and the
 -- last URL the browser reached.
 ---@param step beeper.LoginStep
 ---@param values table<string, string>

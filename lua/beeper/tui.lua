@@ -1,4 +1,4 @@
--- A terminal ui for beeper.connect and beeper.sign_in: a prompt per field,
+--- A terminal ui for beeper.connect and beeper.sign_in: a prompt per field,
 -- passwords not echoed, optional fields skippable, QR codes drawn inline.
 --   beeper.connect(client, "local-whatsapp", beeper.tui.new())
 -- new{ input = file, output = file, answers = {...} }: with answers (a list

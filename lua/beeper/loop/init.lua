@@ -1,4 +1,4 @@
--- Loop adapters: how the client gets timers, deferred calls and socket
+--- Loop adapters: how the client gets timers, deferred calls and socket
 -- readiness from its host. An adapter is a table with three functions:
 --   start_timer(ms, fn) -> handle   call fn once, ms milliseconds from now
 --   stop_timer(handle)              the timer must not fire any more

@@ -1,4 +1,4 @@
--- The test-side handle of a simulator running in a child process. It talks
+--- The test-side handle of a simulator running in a child process. It talks
 -- to the /_sim/ control plane with beeper's own C core, never LuaSocket:
 -- LuaSocket's socket_connect collides with a symbol the nvim binary exports,
 -- and tests inside Neovim must be able to use the simulator too.
@@ -187,7 +187,7 @@ function Handle:incoming(m) return self:call("POST", "incoming", m) end
 -- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
 function Handle:asset(a) return self:call("POST", "assets", a) end
 
--- Stops the child process and waits until it has gone; safe to call twice.
+--- Stops the child process and waits until it has gone; safe to call twice.
 ---@return nil
 function Handle:stop()
   if self.life.done then return end
