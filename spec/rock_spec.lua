@@ -75,6 +75,30 @@ describe("the rocks", function()
     end
   end)
 
+  it("leave the client working without LuaSocket, and the simulator saying how to get it", function()
+    -- a child where require "socket" fails, as on a machine without LuaSocket
+    local code = [[
+      package.preload.socket = function() error("module 'socket' not found") end
+      local beeper = require "beeper"
+      local c = beeper.new { base_url = "http://127.0.0.1:9", access_token = "t", max_retries = 0 }
+      local _, err = c.info()
+      print("client:", err.kind, package.loaded.socket == nil)
+      local ok, why = pcall(require, "beeper.sim.http")
+      print("sim:", ok, why)]]
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(code)
+    f:close()
+    local lua = VERSION == "jit" and "luajit" or ("lua" .. VERSION)
+    local rc, out = sh("LUA_PATH=\"$PWD/lua/?.lua;$PWD/lua/?/init.lua;;\" LUA_CPATH=\"$PWD/build/" .. VERSION
+      .. "/?.so;;\" " .. lua .. " " .. path)
+    os.remove(path)
+    assert.are.equal(0, rc, out)
+    assert.matches("client:%s+connection%s+true", out)
+    assert.matches("sim:%s+false%s+beeper.sim needs LuaSocket: apt%-get install lua%-socket, or luarocks install luasocket",
+      out)
+  end)
+
   it("come with a LICENSE (MIT) and a CHANGELOG naming this version", function()
     local license = assert(io.open("LICENSE")):read("*a")
     assert.matches("MIT License", license, 1, true)
