@@ -11,8 +11,10 @@ if VERSION == "jit" or (VERSION == _VERSION:match("%d+%.%d+") and jit) then VERS
 -- covered by the same rock built for 5.1 and by `make` (spec/run).
 local INSTALLS = VERSION == "5.1" or VERSION == "5.4"
 
+local PREFIX = os.getenv("BEEPER_CHILD_PREFIX") or "" -- `make asan`: children without its runtime
+
 local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"rc=$?\""))
+  local p = assert(io.popen(PREFIX .. " sh -c '" .. cmd:gsub("'", "'\\''") .. "' 2>&1; echo \"rc=$?\""))
   local out = p:read("*a")
   p:close()
   local rc = tonumber(out:match("rc=(%d+)%s*$"))

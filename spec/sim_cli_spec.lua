@@ -7,7 +7,9 @@ local version = os.getenv("BEEPER_TEST_LUA_VERSION") or "5.4"
 
 -- Runs a shell script; returns its output and exit status.
 local function sh(script)
-  local p = assert(io.popen("(" .. script .. ") 2>&1; echo \"rc=$?\""))
+  -- `make asan` preloads its runtime: keep it out of beeper-sim, make and gcc
+  local p = assert(io.popen(helper.child_prefix .. " sh -c '" .. script:gsub("'", "'\\''")
+    .. "' 2>&1; echo \"rc=$?\""))
   local out = p:read("*a")
   p:close()
   return (out:gsub("rc=%d+%s*$", "")), tonumber(out:match("rc=(%d+)%s*$"))
