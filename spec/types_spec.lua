@@ -155,6 +155,7 @@ describe("make docs", function()
     local out = p:read("*a")
     p:close()
     assert.matches("rc=0%s*$", out)
+    assert.is_nil(out:match("[^\n]*%.lua:%d+:[^\n]*"), "no LDoc warning") -- annotations LDoc cannot read
     local f = io.open(dir .. "/modules/beeper.client.html")
     local html = f and f:read("*a") or ""
     if f then f:close() end

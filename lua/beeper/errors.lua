@@ -9,6 +9,7 @@
 --   retries how many retries were made before giving up
 --   method, path             the request, for the message (never the token)
 
+--- An error value: returned as `nil, err` or passed to callback(err).
 ---@alias beeper.ErrorKind
 ---| "http"       # the server answered with a non-2xx status
 ---| "timeout"    # an attempt or the call's deadline ran out
@@ -22,8 +23,6 @@
 ---| "step"       # a login step or display type beeper does not know
 ---| "ui"         # a ui function raised (callback form; err.cause holds it)
 ---| "internal"   # beeper failed judging an answer: a bug, please report it
-
---- An error value: returned as `nil, err` or passed to callback(err).
 ---@class beeper.Error
 ---@field kind beeper.ErrorKind
 ---@field status integer? HTTP status; nil when no answer arrived

@@ -27,6 +27,8 @@ local async = require "beeper.async"
 ---@field sim table beeper.sim: start, serve
 ---@field tui table beeper.tui: new
 ---@field async fun(fn: fun(...), ...) calls inside yield to the host loop
+
+---@type beeper.module
 local M = {
   VERSION = client.VERSION,
   _VERSION = client.VERSION, -- the rock's version (semantic), as LuaRocks modules spell it

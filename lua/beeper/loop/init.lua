@@ -33,8 +33,9 @@ local function is_adapter(loop)
     and (loop.watch == nil or type(loop.unwatch) == "function")
 end
 
--- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
+--- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
 -- blocking loop (scripts and tests: run it with beeper.run()).
+---@return beeper.LoopAdapter
 function M.detect()
   if type(vim) == "table" and (vim.uv or vim.loop) then
     return require("beeper.loop.neovim").new()
