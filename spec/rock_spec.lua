@@ -65,7 +65,8 @@ describe("the rocks", function()
     assert.is_nil(scm.source.tag)
     assert.are.equal(release.source.url, scm.source.url)
     -- the development rockspec builds the same modules
-    assert.are.equal(modules(release), modules(scm))
+    assert.are.equal(modules(release), modules(scm),
+      "beeper-lua-scm-1.rockspec must build what beeper-lua-0.1.0-1.rockspec builds: list a new module in both")
   end)
 
   it("do not make the client depend on LuaSocket", function()
