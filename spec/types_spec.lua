@@ -110,7 +110,9 @@ describe("annotations in the sources", function()
     ["lua/beeper/qr.lua"] = { "M.matrix", "M.lines", "M.render" },
     ["lua/beeper/pages.lua"] = { "M.each" },
     ["lua/beeper/sim.lua"] = { "M.serve", "M.start" },
-    ["lua/beeper/sim/handle.lua"] = { "Handle:fault", "Handle:requests", "Handle:stop" },
+    ["lua/beeper/sim/handle.lua"] = { "Handle:fault", "Handle:clear_faults", "Handle:reset", "Handle:requests",
+                                      "Handle:clear_requests", "Handle:config", "Handle:state", "Handle:incoming",
+                                      "Handle:asset", "Handle:stop" },
     ["lua/beeper/tui.lua"] = { "M.new" },
   }
 

@@ -170,21 +170,36 @@ end
 ---@field after ("close"|"reset"|"hang")? handle the request, then misbehave
 ---@field drop_after_store boolean? the same as after = "close"
 
+--- Queues a fault for the next matching request(s).
 ---@param f beeper.SimFault
 ---@return {queued: integer}
 function Handle:fault(f) return self:call("POST", "faults", f) end
+--- Removes the queued faults.
+---@return table
 function Handle:clear_faults() return self:call("DELETE", "faults") end
 --- Back to the seed data, no faults, an empty request log.
+---@return table
 function Handle:reset() return self:call("POST", "reset") end
 --- The requests seen since the start or the last reset.
 ---@return {method: string, path: string, headers: table<string, string>, body: string}[]
 function Handle:requests() return self:call("GET", "requests") end
+--- Empties the request log.
+---@return table
 function Handle:clear_requests() return self:call("DELETE", "requests") end
+--- Changes the configuration while it runs: token, qr_polls, version, verify...
+---@param c table
+---@return table config the whole configuration now
 function Handle:config(c) return self:call("POST", "config", c) end
+--- Its whole state, for assertions.
+---@return table
 function Handle:state() return self:call("GET", "state") end
--- A message from someone else arrives: {chatID, text, senderID?}.
+--- A message from someone else arrives: {chatID, text, senderID?}.
+---@param m {chatID: string, text: string, senderID: string?}
+---@return table message
 function Handle:incoming(m) return self:call("POST", "incoming", m) end
--- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
+--- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
+---@param a {size: integer}
+---@return {url: string, size: integer}
 function Handle:asset(a) return self:call("POST", "assets", a) end
 
 --- Stops the child process and waits until it has gone; safe to call twice.
