@@ -21,6 +21,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
+.PHONY: lint docs types
 .PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
@@ -38,11 +39,28 @@ deps:
 # One command from clone to green: packages, build, every Lua version.
 check: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@sh .ci/rock-check 5.4 5.1
 	@sh spec/run $(VERSIONS)
 
-# luarocks make into fresh trees, then a request from the installed rock.
+# luacheck (lua-check) with .luacheckrc: no warning anywhere.
+lint:
+	@luacheck -q lua spec bin/beeper-sim examples tools
+
+# LuaLS definitions of the call tree, from lua/beeper/endpoints.lua and the
+# OpenAPI document (spec/types_spec.lua checks that they are current).
+types:
+	@lua5.4 tools/gen-types.lua > types/beeper.lua.new && mv types/beeper.lua.new types/beeper.lua
+
+# The API reference from the sources' doc comments (LDoc, lua-ldoc): build/docs/.
+docs:
+	@ldoc -q .
+
+# Packs beeper-lua-<v>.src.rock from the checkout (.ci/pack-rock), then
+# installs it, and `luarocks make`s the checkout, into fresh trees for 5.4
+# and 5.1, offline, and makes a request from each installed rock.
 rock:
+	@sh .ci/pack-rock
 	@sh .ci/rock-check 5.4 5.1
 
 test: build/$(LUA)/beeper/core.so
@@ -51,11 +69,17 @@ test: build/$(LUA)/beeper/core.so
 matrix: all
 	@sh spec/run $(VERSIONS)
 
-# The main job: sign-in and a QR bridge login against the bundled simulator
-# (or a real Beeper Desktop when BEEPER_ACCESS_TOKEN is set).
+# The main job: sign-in and a QR bridge login against the bundled simulator,
+# unattended, even when BEEPER_ACCESS_TOKEN is exported (the Quickstart says
+# to). A real Beeper Desktop only when asked: `make demo REAL=1` (with
+# BEEPER_ACCESS_TOKEN, and BEEPER_BASE_URL if not the default), interactive.
+REAL ?=
 demo: deps
 	@$(MAKE) --no-print-directory build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
-	@BEEPER_DEMO=$${BEEPER_DEMO-1} LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
+	@if [ -n "$(REAL)" ] && [ -z "$${BEEPER_ACCESS_TOKEN:-}" ]; then \
+		echo "make demo REAL=1 needs BEEPER_ACCESS_TOKEN (Beeper Desktop: Settings > Developers)" >&2; exit 2; fi
+	@$(if $(REAL),,env -u BEEPER_ACCESS_TOKEN -u BEEPER_BASE_URL BEEPER_DEMO=$${BEEPER_DEMO-1}) \
+		LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
 		LUA_CPATH="$(CURDIR)/build/5.4/?.so;;" lua5.4 examples/connect.lua $(BRIDGE) $(EMAIL)
 
 clean:

@@ -1,7 +1,8 @@
 package = "beeper-lua"
 version = "0.1.0-1"
 source = {
-  url = "git+file:///beeper-lua", -- built from a checkout with `luarocks make`
+  url = "git+https://github.com/beeper-lua/beeper-lua.git",
+  tag = "v0.1.0",
 }
 description = {
   summary = "Beeper Desktop API client: libcurl C core, Lua facade, simulator",
@@ -10,16 +11,21 @@ Sign in to Beeper Desktop and connect chat accounts through bridge login
 sessions from Lua 5.1, LuaJIT (Neovim), 5.3 (awesome) and 5.4. Includes a
 stateful Beeper Desktop simulator for tests.
 ]],
+  homepage = "https://github.com/beeper-lua/beeper-lua",
   license = "MIT",
 }
 dependencies = {
   "lua >= 5.1, < 5.5",
   "lua-cjson",
-  "luasocket", -- the simulator only
+  -- LuaSocket is for the simulator only (beeper.sim, beeper-sim): not a
+  -- dependency of the client; install it yourself for the simulator.
 }
+-- Headers are checked too. On Debian curl's are in the multiarch include
+-- dir, which the compiler searches by itself but LuaRocks 3 does not: there
+-- pass CURL_INCDIR=/usr/include/$(gcc -print-multiarch) (`make rock` does).
 external_dependencies = {
-  CURL = { library = "curl" },
-  QRENCODE = { library = "qrencode" },
+  CURL = { header = "curl/curl.h", library = "curl" },
+  QRENCODE = { header = "qrencode.h", library = "qrencode" },
 }
 build = {
   type = "builtin",
@@ -27,11 +33,13 @@ build = {
     ["beeper.core"] = {
       sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c" },
       libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },
     ["beeper.qrcode"] = {
       sources = { "csrc/qrcode.c" },
       libraries = { "qrencode" },
+      incdirs = { "$(QRENCODE_INCDIR)" },
       libdirs = { "$(QRENCODE_LIBDIR)" },
     },
     ["beeper"] = "lua/beeper/init.lua",
@@ -95,4 +103,6 @@ build = {
   install = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },
   },
+  -- LuaLS definitions, installed in the rock's folder (`luarocks show beeper-lua`)
+  copy_directories = { "types" },
 }

@@ -13,13 +13,14 @@ local bridge_id = arg[1] or "local-whatsapp"
 local email = arg[2] or "new-user@example.com"
 local demo = os.getenv("BEEPER_DEMO") == "1"
 
+local token = os.getenv("BEEPER_ACCESS_TOKEN")
 local ui = beeper.tui.new {
-  -- The simulator's code is 123456; then a username, then the first login flow.
-  answers = demo and { "123456", "newuser42", "1" } or nil,
+  -- The simulator's code is 123456; then a username, then the first login
+  -- flow (with a token there is no sign-in: only the flow).
+  answers = demo and ((token and token ~= "") and { "1" } or { "123456", "newuser42", "1" }) or nil,
 }
 
 local server, client
-local token = os.getenv("BEEPER_ACCESS_TOKEN")
 if token and token ~= "" then
   client = beeper.new {}
   ui.say("Using Beeper Desktop at ", client.base_url)

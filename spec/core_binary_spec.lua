@@ -163,7 +163,7 @@ describe("#13 beeper.core binary answers and uploads", function()
     assert.are.same({ 200, LARGE_SIZE }, { status, #bytes })
     print(string.format("# #13 20 MB answer: RSS +%d kB streamed to a file, +%d kB as a string",
       growth, rss_kb() - before))
-    bytes = nil
+    bytes = nil -- luacheck: ignore 311 (freed for the RSS figure)
     big:close()
     c:close()
   end)

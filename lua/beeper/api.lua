@@ -171,16 +171,29 @@ local function prepare(d, ...)
   return call, callback
 end
 
+-- The tables a call can be reached from (tree nodes, clients, the module):
+-- one of them as the first argument means a colon was used where a dot
+-- belongs, client.bridges:list(); weak so that clients can be collected.
+local nodes = setmetatable({}, { __mode = "k" })
+M.nodes = nodes
+
+local function colon_misuse(name)
+  local where = name:match("^(.*)%.[^.]+$")
+  error(format("beeper: %s called with a colon: write client.%s(...), not client%s:%s(...)",
+    name, name, where and ("." .. where) or "", name:match("[^.]+$")), 3)
+end
+
 -- The tree of one client, or with get_client() the client a call runs on
 -- (the default client is only made on its first call).
 function M.tree(client, get_client)
   local root = {}
+  nodes[root] = true
   for _, ep in ipairs(endpoints) do
     local d = describe(ep)
     local node, last = root, nil
     for part in d.name:gmatch("[^.]+") do
       if last then
-        node[last] = node[last] or {}
+        if not node[last] then node[last] = {}; nodes[node[last]] = true end
         node = node[last]
       end
       last = part
@@ -188,11 +201,13 @@ function M.tree(client, get_client)
     local fn
     if client then -- one call less per request: this is every request's path
       fn = function(...)
+        if nodes[(...)] then colon_misuse(d.name) end
         local call, callback = prepare(d, ...)
         return client:send(call, callback)
       end
     else
       fn = function(...)
+        if nodes[(...)] then colon_misuse(d.name) end
         local call, callback = prepare(d, ...)
         return get_client():send(call, callback)
       end

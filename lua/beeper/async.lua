@@ -1,4 +1,4 @@
--- Non-blocking calls: a pump per client drives the C engine from its host
+--- Non-blocking calls: a pump per client drives the C engine from its host
 -- loop. With an adapter that watches sockets, the host wakes the pump only
 -- when a socket is ready or curl's deadline passes; else host timers poll
 -- the engine while requests are in flight. User callbacks are always
@@ -37,6 +37,10 @@ function M.resume(co, ...)
   if not ok then error(err, 0) end
 end
 
+--- Runs fn as a coroutine in which calls without a callback yield to the
+--- host loop (also `beeper.async`).
+---@param fn fun(...)
+---@param ... any passed to fn
 function M.run(fn, ...)
   local co = coroutine.create(fn)
   M.threads[co] = true
@@ -411,7 +415,7 @@ end
 -- request's error value; from the caller's start() it is raised to them.
 function Pump:attempt(h, from_host)
   h.t0 = self.now()
-  local ok, id, err = true, nil, nil
+  local ok, id, err
   if from_host then
     ok, id, err = pcall(self.client.attempt, self.client, h.call, h.settings, h.retries, h.t0)
     if not ok then id, err = nil, internal_error(h, id) end
@@ -555,6 +559,11 @@ end
 
 -- Stops the request at once; its callback gets a "cancelled" error and
 -- nothing else. Cancelling a finished request does nothing.
+---@class beeper.Request
+---@field cancel fun(self: beeper.Request): boolean true when it was still running
+---@field is_done fun(self: beeper.Request): boolean
+
+---@return boolean cancelled false when the request had already finished
 function Handle:cancel()
   if self.done then return false end
   local pump = self.pump
@@ -572,6 +581,7 @@ function Handle:cancel()
   return true
 end
 
+---@return boolean
 function Handle:is_done()
   return self.done
 end

@@ -1,4 +1,4 @@
--- A Beeper Desktop client: configuration, headers and the retry loop.
+--- A Beeper Desktop client: configuration, headers and the retry loop.
 -- The C core (and so libcurl) is loaded on the first request, not on require.
 local api = require "beeper.api"
 local errors = require "beeper.errors"
@@ -12,6 +12,34 @@ local callable = require "beeper.callable"
 -- Inside Neovim a blocking call freezes the editor: the first one warns.
 local warn_blocking = type(vim) == "table" and require "beeper.ui.blocking_warning" or nil
 
+--- What beeper.new takes; every field is optional.
+---@class beeper.ClientOptions
+---@field base_url string? default BEEPER_BASE_URL, then http://localhost:23373 (without /v1)
+---@field access_token string? default BEEPER_ACCESS_TOKEN; "" for none
+---@field timeout number? seconds per attempt (default 30; math.huge: no limit)
+---@field connect_timeout number? seconds to connect (default 10)
+---@field max_retries integer? retries after the first attempt (default 2)
+---@field max_body integer? bytes of one answer (default 8 MB)
+---@field max_depth integer? JSON nesting, 1 to 10000 (default 128)
+---@field proxy string? a proxy URL; the environment's proxies are never used
+---@field loop ("neovim"|"awesome"|"luv"|"blocking"|beeper.LoopAdapter)? default: detected
+---@field log_level ("error"|"warn"|"info"|"debug")? default BEEPER_LOG
+---@field logger fun(line: string)? where log lines go (default stderr)
+---@field headers table<string, string|false>? added to every request
+
+--- Per-call options, the table after the call's parameters.
+---@class beeper.CallOptions
+---@field timeout number? seconds per attempt
+---@field connect_timeout number? seconds to connect
+---@field max_retries integer? retries after the first attempt
+---@field deadline number? seconds for the whole call, retries included
+---@field headers table<string, string|false>? added (false removes one)
+---@field output string? a file to stream a byte answer to (assets.serve)
+---@field retry_unsafe boolean? retry a send that may have reached the server
+
+--- A client: the call tree (client.chats.list...) and these methods.
+---@class beeper.Client : beeper.api
+---@field base_url string
 local M = {}
 
 local VERSION = "0.1.0"
@@ -61,6 +89,11 @@ local function check_base_url(url)
   if type(url) ~= "string" or not url:match("^https?://[^%s]+$") or url:find("[%c?#]") then
     error("beeper.new: base_url must be an http:// or https:// URL without a query or fragment", 3)
   end
+  -- Paths start with /v1 already: http://localhost:23373/v1 would ask for /v1/v1/...
+  if url:match("/v1/*$") then
+    error("beeper.new: base_url must not end in /v1 (the client adds it): use "
+      .. url:gsub("/v1/*$", ""), 3)
+  end
   return (url:gsub("/+$", ""))
 end
 
@@ -73,9 +106,38 @@ local function check_proxy(proxy)
   return proxy
 end
 
+-- The options beeper.new takes; a misspelt one ({baseurl=}, {token=}) would
+-- otherwise pass silently and the client would talk to the default URL.
+local OPTIONS = { base_url = true, access_token = true, timeout = true, connect_timeout = true,
+  max_retries = true, max_body = true, max_depth = true, proxy = true, loop = true,
+  log_level = true, logger = true, headers = true }
+local ALIASES = { token = "access_token", url = "base_url", baseurl = "base_url", retries = "max_retries",
+  level = "log_level", proxy_url = "proxy" }
+
+local function check_options(opts)
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      local key = tostring(k)
+      local guess = ALIASES[key:lower()]
+      if not guess then -- same letters without the underscores: accessToken, maxRetries
+        local bare = key:lower():gsub("[_%-]", "")
+        for name in pairs(OPTIONS) do
+          if name:gsub("_", "") == bare then guess = name end
+        end
+      end
+      error("beeper.new: unknown option '" .. key .. "'"
+        .. (guess and (" (did you mean '" .. guess .. "'?)") or ""), 3)
+    end
+  end
+end
+
+--- Makes a client (also `beeper.new`). Raises on a mistake in opts.
+---@param opts beeper.ClientOptions?
+---@return beeper.Client
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("beeper.new: options must be a table", 2) end
+  check_options(opts)
   local token = opts.access_token
   if token == nil then token = env("BEEPER_ACCESS_TOKEN") end
   if token ~= nil then
@@ -108,14 +170,25 @@ function M.new(opts)
   header_cache[self] = {}
   local tree = api.tree(self)
   for k, v in pairs(tree) do self[k] = v end
+  api.nodes[self] = true
   return self
+end
+
+-- client.close() (a dot) would index nil deep inside: say what was meant.
+local function check_self(self, name)
+  if getmetatable(self) ~= Client then
+    error("beeper: write client:" .. name .. "(...) with a colon, not client." .. name .. "(...)", 3)
+  end
 end
 
 function Client:__tostring()
   return "beeper client (" .. self.base_url .. ")"
 end
 
+--- Whether the client has an access token (never the token itself).
+---@return boolean
 function Client:has_token()
+  check_self(self, "has_token")
   return secrets[self] ~= nil
 end
 
@@ -357,14 +430,19 @@ function Client:send(call, callback)
   return self:pump():start(call, callback)
 end
 
--- The X-Beeper-Desktop-Version of the last answer, or nil before any.
+--- The X-Beeper-Desktop-Version of the last answer, or nil before any.
+---@return string? version the X-Beeper-Desktop-Version of the last answer
 function Client:server_version()
+  check_self(self, "server_version")
   return self._core and self._core:server_version() or nil
 end
 
--- A client like this one (same base URL, loop, limits, proxy) for another
+--- A client like this one (same base URL, loop, limits, proxy) for another
 -- token: sign_in uses it to verify the device it just signed in.
+---@param token string
+---@return beeper.Client
 function Client:with_token(token)
+  check_self(self, "with_token")
   local c = M.new { base_url = self.base_url, access_token = token, loop = self._loop, proxy = self.proxy,
     timeout = self.timeout, connect_timeout = self.connect_timeout, max_retries = self.max_retries,
     max_body = self.max_body, max_depth = self.max_depth, logger = self.logger }
@@ -372,8 +450,10 @@ function Client:with_token(token)
   return c
 end
 
--- Closes the transport; later calls make a new one. Idempotent.
+--- Closes the transport; later calls make a new one. Idempotent.
+---@return nil
 function Client:close()
+  check_self(self, "close")
   if self._pump then self._pump:cancel_all() end
   if self._core then
     self._core:close()

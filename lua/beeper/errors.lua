@@ -1,4 +1,4 @@
--- Error values: every failure the network or the server causes is returned
+--- Error values: every failure the network or the server causes is returned
 -- as one of these tables, never raised.
 --   kind    "http" | "timeout" | "connection" | "decode" | "cancelled" |
 --           "auth" (no token for a call that needs one); the flows add
@@ -8,6 +8,33 @@
 --   code, message, details   from the API's {code, message, details} body
 --   retries how many retries were made before giving up
 --   method, path             the request, for the message (never the token)
+
+--- An error value: returned as `nil, err` or passed to callback(err).
+---@alias beeper.ErrorKind
+---| "http"       # the server answered with a non-2xx status
+---| "timeout"    # an attempt or the call's deadline ran out
+---| "connection" # no answer: refused (is Beeper Desktop running?), reset, DNS
+---| "decode"     # an answer that is not the JSON it should be, or too large
+---| "cancelled"  # handle:cancel(), client:close(), a cancelled login session
+---| "auth"       # no access token for a call that needs one
+---| "io"         # a file to upload or to write could not be used
+---| "failed"     # a login session ended in failure (connect)
+---| "aborted"    # a ui function returned nil/false: the user gave up (flows)
+---| "step"       # a login step or display type beeper does not know
+---| "ui"         # a ui function raised (callback form; err.cause holds it)
+---| "internal"   # beeper failed judging an answer: a bug, please report it
+---@class beeper.Error
+---@field kind beeper.ErrorKind
+---@field status integer? HTTP status; nil when no answer arrived
+---@field code string? the API's error code, when its body had one
+---@field message string? what went wrong
+---@field details any? the API's error details
+---@field retries integer? retries made before giving up
+---@field method string? the request's method
+---@field path string? the request's path (never the token)
+---@field server_version string? X-Beeper-Desktop-Version of the answer
+---@field curl_code integer? libcurl's code for a transfer without an answer
+---@field cause any? the value a ui function raised (kind "ui")
 local M = {}
 
 local Error = {}
@@ -27,15 +54,24 @@ function Error.__tostring(e)
   return s
 end
 
+--- Makes an error value of fields.
+---@param fields table kind, message, status...
+---@return beeper.Error
 function M.new(fields)
   return setmetatable(fields, Error)
 end
 
+--- Whether value is an error value of beeper's (also `beeper.is_error`).
+---@param value any
+---@return boolean
 function M.is(value)
   return getmetatable(value) == Error
 end
 
 -- Keeps a server's non-JSON answer readable in one short line.
+---@param raw string
+---@param limit integer? characters (default 200)
+---@return string
 function M.snippet(raw, limit)
   limit = limit or 200
   local s = raw:gsub("<[^>]*>", " "):gsub("[%c%s]+", " "):gsub("^ ", ""):gsub(" $", "")

@@ -1,4 +1,4 @@
--- Whole flows on top of the calls: connecting a chat account through a
+--- Whole flows on top of the calls: connecting a chat account through a
 -- bridge login session, and signing in to Beeper with an emailed code.
 -- Both take a `ui` table of functions (see beeper.tui for a terminal one);
 -- a ui function that returns nil aborts the flow. A ui function may yield
@@ -128,6 +128,36 @@ local function connect(client, bridge_id, ui, opts)
   return result, err
 end
 
+--- A ui for the flows: one function per kind of step (see the README).
+---@class beeper.Ui
+---@field code (fun(info: table): string?)? sign-in: the code from the email
+---@field register (fun(reply: table): string?)? a new account: a username
+---@field user_input (fun(step: beeper.LoginStep): table<string, string>?)? field ids to values
+---@field cookies (fun(step: beeper.LoginStep): table<string, string>?)?
+---@field display (fun(step: beeper.LoginStep, display: table, kind: string): boolean?)?
+---@field choose_flow (fun(flows: table[]): string?)? with opts.list_flows
+---@field progress fun(session: beeper.LoginSession)?
+---@field verify (fun(info: table): ("recovery_key"|"sas"|"qr")?)? device verification
+---@field recovery_key (fun(info: table): string?)?
+---@field sas (fun(verification: table): boolean?)?
+---@field qr (fun(verification: table): boolean?)?
+
+---@class beeper.ConnectOptions
+---@field flow_id string?
+---@field login_id string? reconnect an existing login
+---@field account_id string?
+---@field list_flows boolean? ask ui.choose_flow
+---@field deadline number? seconds
+---@field interval number? seconds between polls (default 1)
+---@field callback fun(err: beeper.Error?, result: table?)? non-blocking: returns a task
+
+--- Connects a chat account through a bridge login session (also `beeper.connect`).
+---@param client beeper.Client
+---@param bridge_id string
+---@param ui beeper.Ui
+---@param opts beeper.ConnectOptions?
+---@return table? result {account, login, session}; a beeper.Request with opts.callback
+---@return beeper.Error? err
 function M.connect(client, bridge_id, ui, opts)
   opts = opts or {}
   return run(opts.callback, connect, client, bridge_id, ui, opts)
@@ -187,13 +217,25 @@ local function sign_in(client, email, ui, opts)
   return creds
 end
 
--- Verifies the signed-in device (see beeper.verify for the ui):
+--- Verifies the signed-in device (see beeper.verify for the ui):
 --   beeper.verify(client, ui, opts) --> setup state | nil, err
+---@param client beeper.Client
+---@param ui beeper.Ui
+---@param opts table?
+---@return table? state
+---@return beeper.Error? err
 function M.verify(client, ui, opts)
   opts = opts or {}
   return run(opts.callback, verify.run, client, ui, opts)
 end
 
+--- Signs in with an emailed code (also `beeper.sign_in`).
+---@param client beeper.Client a client without a token
+---@param email string
+---@param ui beeper.Ui code, register (and verify...)
+---@param opts table? callback, deadline
+---@return {access_token: string, user_id: string, device_id: string?}? credentials tostring hides the token
+---@return beeper.Error? err
 function M.sign_in(client, email, ui, opts)
   opts = opts or {}
   return run(opts.callback, sign_in, client, email, ui, opts)

@@ -1,4 +1,4 @@
--- Walks every item of a paginated list across pages:
+--- Walks every item of a paginated list across pages:
 --   for chat, err in beeper.each(client.chats.list, { account_ids = { id } }) do ... end
 -- The call is any list or search function of the call tree (chats.list,
 -- chats.search, messages.list, messages.search, accounts.contacts.list),
@@ -24,6 +24,11 @@ local function copy(t)
   return out
 end
 
+--- Every item of a list or search across pages (also `beeper.each`):
+--- `for item, err in beeper.each(client.chats.list, params) do ... end`.
+---@param call function a paged call: chats.list, chats.search, messages.list...
+---@param ... any the call's ids, params and options
+---@return fun(): any, beeper.Error?
 function M.each(call, ...)
   local paged = M.registry[call]
   if paged == nil then error("beeper.each: not a paginated call (chats.list, messages.search, ...)", 2) end

@@ -1,4 +1,4 @@
--- Re-reads a bridge login session until it changes or ends.
+--- Re-reads a bridge login session until it changes or ends.
 --   beeper.poll(client, bridge_id, login_session_id, opts) --> session | nil, err
 -- opts:
 --   since      the session you have; returns once status, step or display differ
@@ -64,6 +64,13 @@ local function poll(client, bridge_id, session_id, opts)
   end
 end
 
+--- Re-reads a login session until it changes or ends (also `beeper.poll`).
+---@param client beeper.Client
+---@param bridge_id string
+---@param session_id string
+---@param opts {interval: number?, deadline: number?, since: beeper.LoginSession?, on_change: fun(s: beeper.LoginSession)?, callback: fun(err: beeper.Error?, s: beeper.LoginSession?)?}?
+---@return beeper.LoginSession? session
+---@return beeper.Error? err
 function M.poll(client, bridge_id, session_id, opts)
   opts = check_options(opts)
   return async.flow(opts.callback, poll, client, bridge_id, session_id, opts)

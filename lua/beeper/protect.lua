@@ -26,7 +26,7 @@ local function running()
 end
 
 -- Installed once, on PUC 5.1 only; for every other coroutine it answers as before.
-coroutine.running = running
+coroutine.running = running -- luacheck: ignore 122 (meant: see above)
 
 -- Passes the inner coroutine's yields up and what the outer one is resumed
 -- with down, until the inner one ends.

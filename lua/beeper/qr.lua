@@ -1,4 +1,4 @@
--- QR codes for a `qr` display (bridge logins) as text: two modules per
+--- QR codes for a `qr` display (bridge logins) as text: two modules per
 -- character with Unicode half blocks, for a terminal or a Neovim buffer.
 -- The symbol itself comes from libqrencode (beeper.qrcode).
 local M = {}
@@ -7,6 +7,14 @@ local GLYPH = { [0] = " ", [1] = "▄", [2] = "▀", [3] = "█" } -- bits: top 
 
 -- The symbol as rows of booleans (true: dark), with `quiet` light modules
 -- around it (4 by default, as the standard asks).
+---@class beeper.QrOptions
+---@field invert boolean? draw the dark modules instead of the light ones
+---@field quiet integer? light border in modules (default 4)
+---@field level ("L"|"M"|"Q"|"H")? error correction
+
+---@param data string
+---@param opts beeper.QrOptions?
+---@return boolean[][]
 function M.matrix(data, opts)
   opts = opts or {}
   local rows, err = require("beeper.qrcode").encode(data, opts.level)
@@ -26,8 +34,11 @@ function M.matrix(data, opts)
   return out
 end
 
--- Text lines. By default light modules are drawn (full blocks read as light
+--- Text lines. By default light modules are drawn (full blocks read as light
 -- on a dark terminal); invert = true draws the dark ones instead.
+---@param data string
+---@param opts beeper.QrOptions?
+---@return string[]
 function M.lines(data, opts)
   opts = opts or {}
   local m, err = M.matrix(data, opts)
@@ -49,6 +60,10 @@ function M.lines(data, opts)
   return lines
 end
 
+--- The QR code as text, two modules per character (also `beeper.qr.render`).
+---@param data string
+---@param opts beeper.QrOptions?
+---@return string
 function M.render(data, opts)
   local lines, err = M.lines(data, opts)
   if not lines then return nil, err end

@@ -20,12 +20,17 @@ local function status_text(status, meta)
   return "HTTP status " .. status
 end
 
+M.REFUSED_HINT = " (is Beeper Desktop running, with its API enabled in Settings > Developers?)"
+local REFUSED_HINT = M.REFUSED_HINT
+
 -- status, a, b, meta are core:take()'s results:
 --   an answer:    status, value, decode_error, meta
 --   no answer:    nil, kind, message, curl_code
 -- retries is how many retries were already made.
 function M.outcome(call, retries, status, a, b, meta)
   if status == nil then
+    -- CURLE_COULDNT_CONNECT (7): nothing listens at the base URL.
+    if meta == 7 and type(b) == "string" then b = b .. REFUSED_HINT end
     local err = failure(call, { kind = a, message = b, curl_code = meta })
     return nil, err, retry.wanted(a) and retry.delay(retries) or nil
   end

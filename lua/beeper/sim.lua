@@ -1,4 +1,4 @@
--- A stateful Beeper Desktop simulator for tests, on LuaSocket.
+--- A stateful Beeper Desktop simulator for tests, on LuaSocket.
 --   local sim = require "beeper.sim"
 --   local server = sim.start { qr_polls = 3 }      -- a separate process on a free port
 --   local client = beeper.new { base_url = server.url, access_token = server.token }
@@ -48,6 +48,16 @@ M.handle = require "beeper.sim.handle"
 
 -- Runs a simulator in this process; see beeper.sim.server. Loaded only here:
 -- the process that starts one must not load LuaSocket (Neovim crashes).
+---@class beeper.SimOptions
+---@field port integer? default: a free port (beeper-sim: 23373)
+---@field host string? default 127.0.0.1
+---@field token string? default "sim-token"
+---@field qr_polls integer? polls before a QR login completes (default 3)
+---@field version string? X-Beeper-Desktop-Version (default 4.2.880)
+---@field idle_exit number? seconds without traffic before it exits (start: 900)
+---@field lua string? interpreter for the child (start)
+
+---@param opts beeper.SimOptions?
 function M.serve(opts)
   opts = opts or {}
   local copy = {}
@@ -57,8 +67,10 @@ function M.serve(opts)
   return require("beeper.sim.server").serve(copy)
 end
 
--- Starts a simulator in a child process and returns its handle (see
+--- Starts a simulator in a child process and returns its handle (see
 -- beeper.sim.handle): url, token, stop, fault, reset, requests, config, state.
+---@param opts beeper.SimOptions?
+---@return beeper.SimHandle
 function M.start(opts)
   return M.handle.start(opts or {}, DEFAULTS)
 end

@@ -1,4 +1,4 @@
--- Login-session steps: dispatch on currentStep.type, and the submit bodies
+--- Login-session steps: dispatch on currentStep.type, and the submit bodies
 -- each step type takes.
 local errors = require "beeper.errors"
 
@@ -15,12 +15,15 @@ local function unsupported(message, step)
   return errors.new { kind = "step", code = "UNSUPPORTED_STEP", message = message, step = step }
 end
 
--- Calls handlers[step.type](step, ...). A display_and_wait handler also gets
+--- Calls handlers[step.type](step, ...). A display_and_wait handler also gets
 -- the display and its sub-type: handler(step, display, display.type, ...).
 -- handlers.display_and_wait may instead be a table keyed by display type
 -- (qr, emoji, code, nothing). Anything unknown goes to handlers.default(step,
 -- ...) or becomes nil and an error value (kind "step"); never a crash.
 -- Returns what the handler returns.
+---@param step beeper.LoginStep?
+---@param handlers table user_input, cookies, display_and_wait, complete, default
+---@return any ... what the handler returns, or nil and a beeper.Error (kind "step")
 function M.dispatch(step, handlers, ...)
   if type(handlers) ~= "table" then error("beeper.steps.dispatch: handlers must be a table", 2) end
   if type(step) ~= "table" then
@@ -69,15 +72,24 @@ local function collect(step, values)
   return fields
 end
 
--- Submit body for a user_input step: field ids to values.
+--- Submit body for a user_input step: field ids to values.
+---@param step beeper.LoginStep
+---@param values table<string, string>
+---@return table? body
+---@return beeper.Error? err
 function M.user_input(step, values)
   local fields, err = collect(step, values)
   if not fields then return nil, err end
   return { type = "user_input", fields = fields }
 end
 
--- Submit body for a cookies step: field ids to collected values, and the
+--- Submit body for a cookies step: field ids to collected values, and the
 -- last URL the browser reached.
+---@param step beeper.LoginStep
+---@param values table<string, string>
+---@param last_url string?
+---@return table? body
+---@return beeper.Error? err
 function M.cookies(step, values, last_url)
   local fields, err = collect(step, values)
   if not fields then return nil, err end
@@ -90,6 +102,8 @@ end
 
 -- Is the session over? complete, failed and cancelled are the ends.
 local ENDS = { complete = true, failed = true, cancelled = true }
+---@param session beeper.LoginSession
+---@return boolean
 function M.is_end(session)
   return ENDS[session.status] == true
 end

@@ -1,4 +1,4 @@
--- A terminal ui for beeper.connect and beeper.sign_in: a prompt per field,
+--- A terminal ui for beeper.connect and beeper.sign_in: a prompt per field,
 -- passwords not echoed, optional fields skippable, QR codes drawn inline.
 --   beeper.connect(client, "local-whatsapp", beeper.tui.new())
 -- new{ input = file, output = file, answers = {...} }: with answers (a list
@@ -15,6 +15,9 @@ Tui.__index = Tui
 M.Tui = Tui
 
 -- Returns the ui table beeper.connect and beeper.sign_in take.
+--- A terminal ui for the flows (examples/connect.lua).
+---@param opts {answers: string[]?, input: file*?, output: file*?, invert: boolean?}?
+---@return beeper.Ui
 function M.new(opts)
   opts = opts or {}
   local self = setmetatable({ input = opts.input or io.stdin, output = opts.output or io.stdout,

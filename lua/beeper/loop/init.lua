@@ -1,4 +1,4 @@
--- Loop adapters: how the client gets timers, deferred calls and socket
+--- Loop adapters: how the client gets timers, deferred calls and socket
 -- readiness from its host. An adapter is a table with three functions:
 --   start_timer(ms, fn) -> handle   call fn once, ms milliseconds from now
 --   stop_timer(handle)              the timer must not fire any more
@@ -14,6 +14,15 @@
 -- Handles are the adapter's own values. fd is only ever watched once at a
 -- time; it may be closed before unwatch and its number reused afterwards.
 -- Plug your own (copas, cqueues, lgi/GLib) with beeper.new{ loop = adapter }.
+---@class beeper.LoopAdapter
+---@field start_timer fun(ms: number, fn: fun()): any
+---@field stop_timer fun(handle: any)
+---@field defer fun(fn: fun())
+---@field report fun(message: string)?
+---@field watch (fun(fd: integer, events: "r"|"w"|"rw", fn: fun(readable: boolean, writable: boolean, err: any)): any)?
+---@field update fun(handle: any, events: "r"|"w"|"rw")?
+---@field unwatch fun(handle: any)?
+
 local M = {}
 
 local NAMES = { neovim = true, awesome = true, luv = true, blocking = true }
@@ -24,8 +33,9 @@ local function is_adapter(loop)
     and (loop.watch == nil or type(loop.unwatch) == "function")
 end
 
--- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
+--- Picks the host's loop: Neovim, awesome, an already loaded luv, else the
 -- blocking loop (scripts and tests: run it with beeper.run()).
+---@return beeper.LoopAdapter
 function M.detect()
   if type(vim) == "table" and (vim.uv or vim.loop) then
     return require("beeper.loop.neovim").new()
@@ -46,7 +56,9 @@ end
 function M.check(loop)
   if loop == nil then return nil end
   if type(loop) == "string" then
-    if not NAMES[loop] then error("beeper.new: unknown loop '" .. loop .. "'", 3) end
+    if not NAMES[loop] then
+      error("beeper.new: unknown loop '" .. loop .. "' (known: neovim, awesome, luv, blocking; or an adapter table)", 3)
+    end
     if loop == "luv" then return require("beeper.loop.luv").new() end
     return loop
   end

@@ -1,4 +1,4 @@
--- The test-side handle of a simulator running in a child process. It talks
+--- The test-side handle of a simulator running in a child process. It talks
 -- to the /_sim/ control plane with beeper's own C core, never LuaSocket:
 -- LuaSocket's socket_connect collides with a symbol the nvim binary exports,
 -- and tests inside Neovim must be able to use the simulator too.
@@ -137,19 +137,63 @@ function Handle:call(method, what, body, timeout_ms)
   return value
 end
 
+---@class beeper.SimHandle
+---@field url string
+---@field token string
+---@field pid integer
+
+---@class beeper.SimFault
+---@field method string?
+---@field path string? a Lua pattern
+---@field times integer? requests it applies to (default 1; 0: for ever)
+---@field status integer? answer this instead of the simulator
+---@field headers table<string, string>?
+---@field body string?
+---@field json any?
+---@field delay number? seconds before answering
+---@field handle boolean? with status: let the simulator handle it too
+---@field close boolean? drop the connection
+---@field partial boolean? half the body, shorter than its Content-Length
+---@field reset boolean? half the body, then a TCP reset
+---@field trickle number? bytes per second
+---@field hang boolean? never answer
+---@field after ("close"|"reset"|"hang")? handle the request, then misbehave
+---@field drop_after_store boolean? the same as after = "close"
+
+--- Queues a fault for the next matching request(s).
+---@param f beeper.SimFault
+---@return {queued: integer}
 function Handle:fault(f) return self:call("POST", "faults", f) end
+--- Removes the queued faults.
+---@return table
 function Handle:clear_faults() return self:call("DELETE", "faults") end
+--- Back to the seed data, no faults, an empty request log.
+---@return table
 function Handle:reset() return self:call("POST", "reset") end
+--- The requests seen since the start or the last reset.
+---@return {method: string, path: string, headers: table<string, string>, body: string}[]
 function Handle:requests() return self:call("GET", "requests") end
+--- Empties the request log.
+---@return table
 function Handle:clear_requests() return self:call("DELETE", "requests") end
+--- Changes the configuration while it runs: token, qr_polls, version, verify...
+---@param c table
+---@return table config the whole configuration now
 function Handle:config(c) return self:call("POST", "config", c) end
+--- Its whole state, for assertions.
+---@return table
 function Handle:state() return self:call("GET", "state") end
--- A message from someone else arrives: {chatID, text, senderID?}.
+--- A message from someone else arrives: {chatID, text, senderID?}.
+---@param m {chatID: string, text: string, senderID: string?}
+---@return table message
 function Handle:incoming(m) return self:call("POST", "incoming", m) end
--- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
+--- A patterned asset of {size} bytes (byte i = (i % 257) % 256): {url, size}.
+---@param a {size: integer}
+---@return {url: string, size: integer}
 function Handle:asset(a) return self:call("POST", "assets", a) end
 
--- Stops the child process and waits until it has gone; safe to call twice.
+--- Stops the child process and waits until it has gone; safe to call twice.
+---@return nil
 function Handle:stop()
   if self.life.done then return end
   local asked = pcall(self.call, self, "POST", "shutdown", nil, 2000)

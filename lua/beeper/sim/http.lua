@@ -5,7 +5,12 @@
 -- Large bodies (uploads and downloads of tens of MB) move in chunks: a body
 -- is gathered in a table and joined once, and an answer is sent from an
 -- offset, so neither direction copies the whole buffer per socket call.
-local socket = require "socket"
+-- LuaSocket is the simulator's dependency, not the client's: the rock does
+-- not pull it in, so say how to get it.
+local has_socket, socket = pcall(require, "socket")
+if not has_socket then
+  error("beeper.sim needs LuaSocket: apt-get install lua-socket, or luarocks install luasocket", 0)
+end
 
 local M = {}
 

@@ -14,9 +14,8 @@ end
 -- The value of a Content-Disposition parameter, quoted (with \-escapes) or not.
 local function param(disposition, name)
   local lower = disposition:lower()
-  local from = 1
-  while true do
-    local s, e = lower:find(";%s*" .. name .. "=", from)
+  do -- the first occurrence is the parameter
+    local s, e = lower:find(";%s*" .. name .. "=")
     if not s then return nil end
     local rest = disposition:sub(e + 1)
     if rest:sub(1, 1) == '"' then

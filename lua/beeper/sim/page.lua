@@ -18,7 +18,7 @@ end
 -- items: newest first; key(item) -> number, decreasing along the list.
 -- Returns the page table (items not yet shaped) : items, hasMore, cursors.
 function M.page(items, key, cursor, direction, limit)
-  local out, has_more = {}, false
+  local out, has_more = {}
   if cursor == nil then
     for i = 1, math.min(limit, #items) do out[#out + 1] = items[i] end
     has_more = #items > limit

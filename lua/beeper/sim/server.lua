@@ -176,6 +176,7 @@ function M.serve(opts)
     defaults = { token = assert(opts.token), qr_polls = assert(opts.qr_polls), version = version } }, Sim)
   self:reset()
   io.stdout:write("BEEPER_SIM_LISTENING http://", opts.host or "127.0.0.1", ":", server.port, "\n")
+  if opts.announce then opts.announce("http://" .. (opts.host or "127.0.0.1") .. ":" .. server.port) end
   io.stdout:flush()
   if opts.parent then watch(server, opts.parent) end
   server:run(function(req, respond) self:handle(req, respond) end, opts.idle_exit)

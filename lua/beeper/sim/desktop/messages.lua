@@ -115,8 +115,8 @@ function M.delete(model, ctx)
   return 204
 end
 
-local MEDIA = { image = function(m, a) return a.type == "img" end, video = function(m, a) return a.type == "video" end,
-  file = function(m, a) return a.type == "unknown" or a.type == "audio" end,
+local MEDIA = { image = function(_, a) return a.type == "img" end, video = function(_, a) return a.type == "video" end,
+  file = function(_, a) return a.type == "unknown" or a.type == "audio" end,
   link = function(m) return (m.text or ""):find("https?://") ~= nil end }
 
 -- messages.search and the messages part of the unified search.

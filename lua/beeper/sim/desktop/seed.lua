@@ -92,7 +92,7 @@ function M.pattern(n)
   return string.rep(unit, math.floor(n / 257) + 1):sub(1, n)
 end
 
-local function contact_for(style, a, j, rand)
+local function contact_for(style, a, j)
   local first = FIRST[(j - 1) % #FIRST + 1]
   local last = LAST[((j - 1) * 7 + a * 3 + math.floor((j - 1) / #FIRST)) % #LAST + 1]
   local full = first .. " " .. last
@@ -134,7 +134,7 @@ function M.fill(model, bridge_account)
     model:add_account(account)
     if bridge_account then bridge_account(account) end
     for j = 1, def.contacts do
-      local u = contact_for(def.style, a, j, rand)
+      local u = contact_for(def.style, a, j)
       model:add_contact(def.accountID, u)
       if u.imgURL then
         model:add_asset { url = u.imgURL, mimeType = "image/png", fileName = "avatar.png", width = 96, height = 96,

@@ -1,0 +1,103 @@
+-- The development rockspec: `luarocks make beeper-lua-scm-1.rockspec` from a checkout.
+package = "beeper-lua"
+version = "scm-1"
+source = {
+  url = "git+https://github.com/beeper-lua/beeper-lua.git",
+  branch = "main", -- development: the newest commit
+}
+description = {
+  summary = "Beeper Desktop API client: libcurl C core, Lua facade, simulator",
+  detailed = [[
+Sign in to Beeper Desktop and connect chat accounts through bridge login
+sessions from Lua 5.1, LuaJIT (Neovim), 5.3 (awesome) and 5.4. Includes a
+stateful Beeper Desktop simulator for tests.
+]],
+  homepage = "https://github.com/beeper-lua/beeper-lua",
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1, < 5.5",
+  "lua-cjson",
+  -- LuaSocket is for the simulator only (beeper.sim, beeper-sim): not a
+  -- dependency of the client; install it yourself for the simulator.
+}
+-- Headers are checked too. On Debian curl's are in the multiarch include
+-- dir, which the compiler searches by itself but LuaRocks 3 does not: there
+-- pass CURL_INCDIR=/usr/include/$(gcc -print-multiarch) (`make rock` does).
+external_dependencies = {
+  CURL = { header = "curl/curl.h", library = "curl" },
+  QRENCODE = { header = "qrencode.h", library = "qrencode" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["beeper.core"] = {
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c" },
+      libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+    ["beeper.qrcode"] = {
+      sources = { "csrc/qrcode.c" },
+      libraries = { "qrencode" },
+      incdirs = { "$(QRENCODE_INCDIR)" },
+      libdirs = { "$(QRENCODE_LIBDIR)" },
+    },
+    ["beeper"] = "lua/beeper/init.lua",
+    ["beeper.api"] = "lua/beeper/api.lua",
+    ["beeper.async"] = "lua/beeper/async.lua",
+    ["beeper.callable"] = "lua/beeper/callable.lua",
+    ["beeper.client"] = "lua/beeper/client.lua",
+    ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
+    ["beeper.errors"] = "lua/beeper/errors.lua",
+    ["beeper.flows"] = "lua/beeper/flows.lua",
+    ["beeper.headers"] = "lua/beeper/headers.lua",
+    ["beeper.log"] = "lua/beeper/log.lua",
+    ["beeper.loop"] = "lua/beeper/loop/init.lua",
+    ["beeper.loop.awesome"] = "lua/beeper/loop/awesome.lua",
+    ["beeper.loop.blocking"] = "lua/beeper/loop/blocking.lua",
+    ["beeper.loop.luv"] = "lua/beeper/loop/luv.lua",
+    ["beeper.loop.neovim"] = "lua/beeper/loop/neovim.lua",
+    ["beeper.pages"] = "lua/beeper/pages.lua",
+    ["beeper.params"] = "lua/beeper/params.lua",
+    ["beeper.path"] = "lua/beeper/path.lua",
+    ["beeper.poll"] = "lua/beeper/poll.lua",
+    ["beeper.protect"] = "lua/beeper/protect.lua",
+    ["beeper.qr"] = "lua/beeper/qr.lua",
+    ["beeper.response"] = "lua/beeper/response.lua",
+    ["beeper.retry"] = "lua/beeper/retry.lua",
+    ["beeper.sim"] = "lua/beeper/sim.lua",
+    ["beeper.sim.handle"] = "lua/beeper/sim/handle.lua",
+    ["beeper.sim.http"] = "lua/beeper/sim/http.lua",
+    ["beeper.sim.proc"] = "lua/beeper/sim/proc.lua",
+    ["beeper.sim.server"] = "lua/beeper/sim/server.lua",
+    ["beeper.sim.state"] = "lua/beeper/sim/state.lua",
+    ["beeper.sim.check"] = "lua/beeper/sim/check.lua",
+    ["beeper.sim.clock"] = "lua/beeper/sim/clock.lua",
+    ["beeper.sim.desktop"] = "lua/beeper/sim/desktop/init.lua",
+    ["beeper.sim.desktop.accounts"] = "lua/beeper/sim/desktop/accounts.lua",
+    ["beeper.sim.desktop.assets"] = "lua/beeper/sim/desktop/assets.lua",
+    ["beeper.sim.desktop.base64"] = "lua/beeper/sim/desktop/base64.lua",
+    ["beeper.sim.desktop.chats"] = "lua/beeper/sim/desktop/chats.lua",
+    ["beeper.sim.desktop.info"] = "lua/beeper/sim/desktop/info.lua",
+    ["beeper.sim.desktop.messages"] = "lua/beeper/sim/desktop/messages.lua",
+    ["beeper.sim.desktop.model"] = "lua/beeper/sim/desktop/model.lua",
+    ["beeper.sim.desktop.schemas"] = "lua/beeper/sim/desktop/schemas.lua",
+    ["beeper.sim.desktop.search"] = "lua/beeper/sim/desktop/search.lua",
+    ["beeper.sim.desktop.seed"] = "lua/beeper/sim/desktop/seed.lua",
+    ["beeper.sim.desktop.util"] = "lua/beeper/sim/desktop/util.lua",
+    ["beeper.sim.multipart"] = "lua/beeper/sim/multipart.lua",
+    ["beeper.sim.page"] = "lua/beeper/sim/page.lua",
+    ["beeper.sim.query"] = "lua/beeper/sim/query.lua",
+    ["beeper.sim.verification"] = "lua/beeper/sim/verification.lua",
+    ["beeper.steps"] = "lua/beeper/steps.lua",
+    ["beeper.tui"] = "lua/beeper/tui.lua",
+    ["beeper.ui_call"] = "lua/beeper/ui_call.lua",
+    ["beeper.verify"] = "lua/beeper/verify.lua",
+  },
+  install = {
+    bin = { ["beeper-sim"] = "bin/beeper-sim" },
+  },
+  -- LuaLS definitions, installed in the rock's folder (`luarocks show beeper-lua`)
+  copy_directories = { "types" },
+}
