@@ -8,3 +8,6 @@ exclude_files = { "spec/contract/node_modules/**", "build/**" }
 -- Specs: busted's globals; callbacks with fixed signatures and locals that
 -- shadow the helper's names are normal there.
 files["spec/**"] = { std = "+busted", unused_args = false, ignore = { "431" } }
+-- Neovim programs of the specs stand in for the user: they replace
+-- vim.notify, vim.ui.select/input and vim.health as a user's config does.
+files["spec/hosts/nvim_*.lua"] = { globals = { "vim" } }

@@ -104,5 +104,5 @@ build = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },
   },
   -- LuaLS definitions, installed in the rock's folder (`luarocks show beeper-lua`)
-  copy_directories = { "types" },
+  copy_directories = { "types", "doc" },
 }

@@ -51,6 +51,11 @@ build = {
     ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
     ["beeper.errors"] = "lua/beeper/errors.lua",
     ["beeper.flows"] = "lua/beeper/flows.lua",
+    ["beeper.health"] = "lua/beeper/health.lua",
+    ["beeper.ui.awesome_widget"] = "lua/beeper/ui/awesome_widget.lua",
+    ["beeper.ui.blocking_warning"] = "lua/beeper/ui/blocking_warning.lua",
+    ["beeper.ui.neovim"] = "lua/beeper/ui/neovim.lua",
+    ["beeper.ui.fields"] = "lua/beeper/ui/fields.lua",
     ["beeper.headers"] = "lua/beeper/headers.lua",
     ["beeper.log"] = "lua/beeper/log.lua",
     ["beeper.loop"] = "lua/beeper/loop/init.lua",
@@ -99,5 +104,5 @@ build = {
     bin = { ["beeper-sim"] = "bin/beeper-sim" },
   },
   -- LuaLS definitions, installed in the rock's folder (`luarocks show beeper-lua`)
-  copy_directories = { "types" },
+  copy_directories = { "types", "doc" },
 }

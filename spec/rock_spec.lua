@@ -169,7 +169,7 @@ describe("the rocks", function()
       assert.are.equal(0, (sh("mkdir -p " .. work .. "/plain/include " .. work .. "/plain/lib " .. work
         .. "/nohdr/lib && cp -r $(pkg-config --variable=includedir libcurl)/curl " .. work .. "/plain/include/"
         .. " && for d in plain nohdr; do ln -s $(pkg-config --variable=libdir libcurl)/libcurl.so "
-        .. work .. "/$d/lib/; done && cp -r csrc lua bin types *.rockspec " .. work .. "/")))
+        .. work .. "/$d/lib/; done && cp -r csrc lua bin types doc *.rockspec " .. work .. "/")))
     end)
     teardown(function() os.execute("rm -rf " .. work) end)
 
