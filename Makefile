@@ -11,6 +11,9 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/mime.c csrc/output.c csrc/result.c csrc/sockets.c
 HDR        := $(wildcard csrc/*.h)
+# Issue 14: the WebSocket client (wslay frames, libcrypto SHA-1/base64/random).
+SRC        += csrc/ws.c csrc/ws_lua.c
+CURL_LIBS  += -lwslay -lcrypto
 
 lua_inc_5.1 := /usr/include/lua5.1
 lua_inc_jit := /usr/include/luajit-2.1
