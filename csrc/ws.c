@@ -374,8 +374,10 @@ static void drive_open(bp_ws *w, int readable)
 {
     wslay_event_context_ptr ctx = w->ctx;
     if (readable && wslay_event_want_read(ctx) && wslay_event_recv(ctx) != 0) {
-        if (!w->eof)
-            fail(w, "protocol", "the WebSocket connection failed", 1006);
+        if (w->eof)
+            fail(w, "connection", "the server closed the connection", 1006);
+        else
+            fail(w, "protocol", "the server broke the WebSocket protocol", 1002);
         w->state = BP_WS_DONE;
         return;
     }

@@ -206,7 +206,7 @@ static int ws_shutdown(lua_State *L)
 static int ws_frames(lua_State *L)
 {
     ws_ud *u = check(L);
-    lua_pushnumber(L, (lua_Number)u->w.frames);
+    lua_pushinteger(L, (lua_Integer)u->w.frames);
     return 1;
 }
 
