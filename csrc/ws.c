@@ -98,7 +98,8 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     } else {
-        fail(w, "connection", strerror(errno), 0);
+        if (!wslay_event_get_close_received(ctx)) /* else: gone after its close frame */
+            fail(w, "connection", strerror(errno), 0);
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     }
     return -1;
@@ -120,7 +121,8 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     } else {
-        fail(w, "connection", strerror(errno), 0);
+        if (!wslay_event_get_close_received(ctx)) /* else: gone after its close frame */
+            fail(w, "connection", strerror(errno), 0);
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     }
     return -1;
@@ -374,7 +376,9 @@ static void drive_open(bp_ws *w, int readable)
 {
     wslay_event_context_ptr ctx = w->ctx;
     if (readable && wslay_event_want_read(ctx) && wslay_event_recv(ctx) != 0) {
-        if (w->eof)
+        if (wslay_event_get_close_received(ctx))
+            finish_open(w); /* its close frame came before the end */
+        else if (w->eof)
             fail(w, "connection", "the server closed the connection", 1006);
         else
             fail(w, "protocol", "the server broke the WebSocket protocol", 1002);
@@ -382,6 +386,8 @@ static void drive_open(bp_ws *w, int readable)
         return;
     }
     if (wslay_event_want_write(ctx) && wslay_event_send(ctx) != 0) {
+        if (wslay_event_get_close_received(ctx))
+            finish_open(w); /* gone after its close frame: not an error of the link */
         fail(w, "connection", "cannot send to the server", 1006);
         w->state = BP_WS_DONE;
         return;

@@ -20,9 +20,10 @@ end
 -- it:close() ends it (also <close> on 5.4, and a `break` then it:close()).
 function M.iter(client, token, opts)
   local loop = require("beeper.loop.blocking").new()
-  local queue, head = {}, 1
+  local queue, head, tail = {}, 1, 0
   local sub = subscription.new(client, token, opts, function(err, ev)
-    queue[#queue + 1] = { err, ev }
+    tail = tail + 1
+    queue[tail] = { err, ev }
   end, loop)
   local wait = opts and opts.wait
   local it = { sub = sub }

@@ -79,7 +79,7 @@ function M.new(client, token, opts, fn, loop)
   self.core = require "beeper.core"
   if loop.watch then
     self.mode = "watch"
-    self.on_ready = function(r, w, err) self:io(r or err ~= nil, w or err ~= nil) end
+    self.on_fd = function(r, w, err) self:io(r or err ~= nil, w or err ~= nil) end
   elseif loop.add_io_waiter then
     self.mode = "waiter"
     loop.add_io_waiter(self)
@@ -148,7 +148,7 @@ function Sub:watch(want)
       end
       self:unwatch()
     end
-    local ok, h = pcall(loop.watch, self.ws:fd(), want, self.on_ready)
+    local ok, h = pcall(loop.watch, self.ws:fd(), want, self.on_fd)
     if ok then
       self.watching, self.watch_events = h, want
       return

@@ -69,7 +69,13 @@ function Conn:send(opcode, payload)
   self.hub.server:queue(self.c, M.frame(opcode, payload))
 end
 
+-- cjson writes an empty table as {}: chatIDs must stay a list.
 function Conn:send_json(v)
+  local ids = v.chatIDs
+  if ids and next(ids) == nil then
+    v.chatIDs = "\0ids"
+    return self:send(1, (cjson.encode(v):gsub('"\\u0000ids"', "[]")))
+  end
   self:send(1, cjson.encode(v))
 end
 
@@ -115,7 +121,7 @@ function Conn:command(text)
   for _, id in ipairs(msg.chatIDs) do
     if id == "*" then self.all = true else self.chats[id] = true end
   end
-  local out = setmetatable({}, cjson.array_mt)
+  local out = {}
   for i, id in ipairs(msg.chatIDs) do out[i] = id end
   self:send_json { type = "subscriptions.updated", requestID = rid, chatIDs = out }
 end
@@ -183,7 +189,7 @@ function Hub:upgrade(req, token, fault)
     upgrade = function(c)
       local conn = setmetatable({ hub = hub, c = c, seq = 0, all = false, chats = {}, buf = "" }, Conn)
       hub.conns[conn] = true
-      conn:send_json { type = "ready", version = 1, chatIDs = setmetatable({}, cjson.array_mt) }
+      conn:send_json { type = "ready", version = 1, chatIDs = {} }
       return conn
     end }
 end
