@@ -24,7 +24,7 @@ lua_bin_jit := luajit
 lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
-.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract fuzz-ws
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -104,6 +104,7 @@ harden:
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory gc-stress
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory fuzz-ws FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # Benchmarks against the alternatives (installs nginx, hyperfine, the Node SDK).
 bench:
@@ -140,3 +141,15 @@ fuzz-sockets: build/fuzz/sockets_fuzz
 	@build/fuzz/sockets_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		> build/fuzz/sockets.log 2>&1; rc=$$?; grep -E 'stat::(number_of_executed_units|new_units_added)' build/fuzz/sockets.log; \
 		[ $$rc -eq 0 ] || tail -40 build/fuzz/sockets.log; exit $$rc
+
+# Issue 14: the WebSocket client's 101 check, frame stream and event decoding.
+build/fuzz/ws_fuzz: fuzz/ws_fuzz.c csrc/ws.c csrc/ws.h lua/beeper/events/subscription.lua
+	@mkdir -p $(dir $@)
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I$(lua_inc_5.4) -o $@ fuzz/ws_fuzz.c csrc/ws.c \
+		-llua5.4 -lwslay -lcrypto
+
+fuzz-ws: build/fuzz/ws_fuzz
+	@mkdir -p build/fuzz/ws_corpus && cp fuzz/ws_corpus/* build/fuzz/ws_corpus/
+	@build/fuzz/ws_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 build/fuzz/ws_corpus \
+		> build/fuzz/ws.log 2>&1; rc=$$?; grep -E 'stat::(number_of_executed_units|new_units_added)' build/fuzz/ws.log; \
+		[ $$rc -eq 0 ] || tail -40 build/fuzz/ws.log; exit $$rc

@@ -16,18 +16,23 @@ dependencies = {
   "lua >= 5.1, < 5.5",
   "lua-cjson",
   "luasocket", -- the simulator only
+  -- the simulator's /v1/ws also needs luaossl (Debian: lua-luaossl) for SHA-1
 }
 external_dependencies = {
   CURL = { library = "curl" },
   QRENCODE = { library = "qrencode" },
+  WSLAY = { header = "wslay/wslay.h" }, -- live events (issue 14): libwslay-dev
+  CRYPTO = { header = "openssl/evp.h" }, -- SHA-1, base64, random: libssl-dev
 }
 build = {
   type = "builtin",
   modules = {
     ["beeper.core"] = {
-      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c" },
-      libraries = { "curl" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c",
+        "csrc/ws.c", "csrc/ws_lua.c" },
+      libraries = { "curl", "wslay", "crypto" },
+      libdirs = { "$(CURL_LIBDIR)", "$(WSLAY_LIBDIR)", "$(CRYPTO_LIBDIR)" },
+      incdirs = { "$(WSLAY_INCDIR)", "$(CRYPTO_INCDIR)" },
     },
     ["beeper.qrcode"] = {
       sources = { "csrc/qrcode.c" },
@@ -41,6 +46,9 @@ build = {
     ["beeper.client"] = "lua/beeper/client.lua",
     ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
     ["beeper.errors"] = "lua/beeper/errors.lua",
+    ["beeper.events"] = "lua/beeper/events/init.lua",
+    ["beeper.events.backoff"] = "lua/beeper/events/backoff.lua",
+    ["beeper.events.subscription"] = "lua/beeper/events/subscription.lua",
     ["beeper.flows"] = "lua/beeper/flows.lua",
     ["beeper.headers"] = "lua/beeper/headers.lua",
     ["beeper.log"] = "lua/beeper/log.lua",
@@ -70,6 +78,7 @@ build = {
     ["beeper.sim.desktop.assets"] = "lua/beeper/sim/desktop/assets.lua",
     ["beeper.sim.desktop.base64"] = "lua/beeper/sim/desktop/base64.lua",
     ["beeper.sim.desktop.chats"] = "lua/beeper/sim/desktop/chats.lua",
+    ["beeper.sim.desktop.events"] = "lua/beeper/sim/desktop/events.lua",
     ["beeper.sim.desktop.info"] = "lua/beeper/sim/desktop/info.lua",
     ["beeper.sim.desktop.messages"] = "lua/beeper/sim/desktop/messages.lua",
     ["beeper.sim.desktop.model"] = "lua/beeper/sim/desktop/model.lua",
@@ -81,6 +90,7 @@ build = {
     ["beeper.sim.page"] = "lua/beeper/sim/page.lua",
     ["beeper.sim.query"] = "lua/beeper/sim/query.lua",
     ["beeper.sim.verification"] = "lua/beeper/sim/verification.lua",
+    ["beeper.sim.ws"] = "lua/beeper/sim/ws.lua",
     ["beeper.steps"] = "lua/beeper/steps.lua",
     ["beeper.tui"] = "lua/beeper/tui.lua",
     ["beeper.ui_call"] = "lua/beeper/ui_call.lua",

@@ -276,16 +276,24 @@ function Sub:pong_due()
   self:fail("timeout", string.format("the server did not answer a ping within %gs", self.ping_timeout))
 end
 
--- One text message from the server.
-function Sub:message(text)
+-- A server message as an event table, or nil when it is not one (the
+-- fuzz target fuzz/ws_fuzz.c calls this too).
+function M.decode(text)
   local ok, ev = pcall(cjson.decode, text)
-  if not ok or type(ev) ~= "table" or type(ev.type) ~= "string" then
-    self:fail("protocol", "the server sent a message that is not a JSON event")
-    return false
-  end
+  if not ok or type(ev) ~= "table" or type(ev.type) ~= "string" then return nil end
   -- cjson reads every number as a float: seq and version are integers.
   if math.tointeger then
     ev.seq, ev.version = math.tointeger(ev.seq) or ev.seq, math.tointeger(ev.version) or ev.version
+  end
+  return ev
+end
+
+-- One text message from the server.
+function Sub:message(text)
+  local ev = M.decode(text)
+  if ev == nil then
+    self:fail("protocol", "the server sent a message that is not a JSON event")
+    return false
   end
   if ev.type == "ready" and not self.seen_ready then
     self.seen_ready = true
