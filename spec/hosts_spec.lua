@@ -139,6 +139,29 @@ describe("host loops", function()
     assert.are.equal(0, status)
   end)
 
+  nvim("#14 Neovim: an idle subscription barely wakes the editor; REST send -> callback in <= 250 ms", function()
+    sim:clear_faults()
+    local out = os.tmpname()
+    local status = run("BEEPER_EVENTS_N=100 " .. nvim_cmd("nvim_events.lua"):gsub("timeout 30", "timeout 90"), sim, out)
+    local result = common.read(out)
+    os.remove(out)
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, result.err)
+    assert.are.equal("neovim", result.loop)
+    assert.are.equal("false", result.in_fast_event)
+    assert.are.equal("100", result.n)
+    local idle, p50, p99, max = tonumber(result.idle), tonumber(result.p50), tonumber(result.p99), tonumber(result.max)
+    local line = string.format("nvim --headless events: %d wake-ups (%s ms CPU) in %s ms of an idle subscription;"
+      .. " REST send -> message.upserted callback p50 %.1f ms, p99 %.1f ms, max %.1f ms over 100 sends",
+      idle, result.idle_cpu_ms, result.idle_ms, p50, p99, max)
+    print("#14 " .. line)
+    record(line)
+    assert.is_true(tonumber(result.idle_ms) >= 2900, result.idle_ms)
+    assert.is_true(idle <= 10, idle)
+    assert.is_true(p99 <= 250, p99)
+    assert.are.equal(0, status)
+  end)
+
   -- Runs awesome with an rc file under a fresh Xvfb; returns what it wrote
   -- and its stderr.
   local function run_awesome(rc)
