@@ -210,6 +210,21 @@ describe("host loops", function()
     assert.is_nil(stderr:find("lgi", 1, true), stderr)
   end)
 
+  awesome("#14 awesome: an unread-count textbox driven by live events, socket on a GLib watch", function()
+    sim:clear_faults()
+    local result, stderr = run_awesome("spec/hosts/awesome_events_rc.lua")
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, result.err)
+    assert.are.equal("awesome", result.loop)
+    assert.are.equal("watch", result.mode) -- not polled
+    assert.are.equal("false", result.poll_timer)
+    assert.are.equal("unread: " .. result.after, result.text)
+    assert.is_true(tonumber(result.before) > tonumber(result.after))
+    record(string.format("awesome under Xvfb events: unread widget %s -> %s on chat.upserted", result.before,
+      result.after))
+    assert.is_nil(stderr:find("GLib", 1, true), stderr)
+  end)
+
   awesome("#11.6 awesome: a raising callback reaches debug::error; a request started in a callback completes", function()
     local result = run_awesome("spec/hosts/awesome_report_rc.lua")
     assert.is_table(result, "host wrote no result")
