@@ -162,6 +162,17 @@ describe("host loops", function()
     assert.are.equal(0, status)
   end)
 
+  nvim("#14 examples/nvim_notify.lua: vim.notify for a message from someone else, none when quiet", function()
+    sim:clear_faults()
+    local out = os.tmpname()
+    local status = run(nvim_cmd("nvim_notify_example.lua"), sim, out)
+    local result = common.read(out)
+    os.remove(out)
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, tostring(result.err) .. " notes: " .. tostring(result.notes))
+    assert.are.equal(0, status)
+  end)
+
   -- Runs awesome with an rc file under a fresh Xvfb; returns what it wrote
   -- and its stderr.
   local function run_awesome(rc)
@@ -223,6 +234,15 @@ describe("host loops", function()
     record(string.format("awesome under Xvfb events: unread widget %s -> %s on chat.upserted", result.before,
       result.after))
     assert.is_nil(stderr:find("GLib", 1, true), stderr)
+  end)
+
+  awesome("#14 examples/awesome_unread.lua: the widget follows a chat marked read", function()
+    sim:clear_faults()
+    local result = run_awesome("spec/hosts/awesome_unread_example_rc.lua")
+    assert.is_table(result, "host wrote no result")
+    assert.are.equal("true", result.ok, result.err)
+    local before, after = tonumber(result.before:match("%d+")), tonumber((result.after:match("%d+")) or 0)
+    assert.is_true(after < before, result.before .. " -> " .. result.after)
   end)
 
   awesome("#11.6 awesome: a raising callback reaches debug::error; a request started in a callback completes", function()
