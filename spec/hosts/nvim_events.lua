@@ -35,8 +35,8 @@ local function finish()
 end
 
 local watchdog = uv.new_timer()
-watchdog:start(60000, 0, vim.schedule_wrap(function()
-  result.err = "watchdog: not done in 60 s"
+watchdog:start(IDLE_MS + 60000, 0, vim.schedule_wrap(function()
+  result.err = "watchdog: not done in time"
   finish()
 end))
 watchdog:unref()
