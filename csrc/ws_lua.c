@@ -1,7 +1,8 @@
 /* The Lua face of csrc/ws.c (no Lua is ever called from C callbacks):
  *
  *   local ws = core.ws_connect(host, port, path, token, max_message)
- *       --> ws | nil, message        (connect started, non-blocking)
+ *       --> ws | nil, message [, "setup" when retrying cannot help]
+ *       (the connect is started, non-blocking)
  *   ws:fd()  ws:want() --> "r" | "w" | "rw" | nil (nothing more to do)
  *   ws:io(readable, writable) --> messages (a list of strings) or nil,
  *                                 then nil | kind, message, code
@@ -96,8 +97,9 @@ static int ws_connect(lua_State *L)
     if (bp_ws_init(&u->w, fd, hosthdr, path, token, (uint64_t)max) != 0) {
         close(fd);
         lua_pushnil(L);
-        lua_pushliteral(L, "cannot set up the WebSocket (bad characters in the token?)");
-        return 2;
+        lua_pushliteral(L, "cannot set up the WebSocket (control characters in the token?)");
+        lua_pushliteral(L, "setup"); /* retrying cannot help */
+        return 3;
     }
     u->live = 1;
     return 1;

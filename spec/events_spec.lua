@@ -369,6 +369,18 @@ describe("#14 a hostile server is an error value and a reconnect", function()
     c:close()
   end)
 
+  it("#14 a token with a control character: one error, final, the token not in it", function()
+    local c = beeper.new { base_url = sim.url, access_token = "tok\tbad", loop = "blocking" }
+    local rec = record(c)
+    local err = rec.wait_error(1)
+    assert.are.equal("connection", err.kind)
+    assert.is_true(err.final)
+    assert.is_nil(tostring(err):find("tok", 1, true))
+    local deadline = helper.now() + 0.3
+    beeper.run(function() return helper.now() > deadline end)
+    assert.are.equal(1, #rec.errors)
+  end)
+
   it("#14 an https base URL is refused with a clear error (wss:// not supported yet)", function()
     local c = beeper.new { base_url = "https://127.0.0.1:1", access_token = "t", loop = "blocking" }
     local rec = record(c)

@@ -123,8 +123,8 @@ function Sub:connect()
   end
   local host, port, path = M.target(self.client.base_url)
   if not host then return self:fail("connection", port, nil, true) end
-  local ws, why = self.core.ws_connect(host, port, path, token, self.max_message)
-  if not ws then return self:fail("connection", why) end
+  local ws, why, what = self.core.ws_connect(host, port, path, token, self.max_message)
+  if not ws then return self:fail("connection", why, nil, what == "setup") end
   self.ws, self.seen_ready = ws, false
   self:after(self.timeout, Sub.handshake_timeout)
   self:watch(ws:want())
