@@ -231,6 +231,18 @@ describe("#14 live events (blocking loop)", function()
     assert.are.equal("closed", it2.sub.state)
   end)
 
+  it("#14 beeper.events on the default client (from the environment)", function()
+    local out = helper.run_lua([[
+      local beeper = require "beeper"
+      local it = beeper.events.iter { chat_ids = {}, wait = 5 }
+      local ev = it()
+      it:close()
+      io.write(tostring(ev and ev.type))
+    ]], { BEEPER_BASE_URL = sim.url, BEEPER_ACCESS_TOKEN = sim.token,
+          LUA_PATH = package.path, LUA_CPATH = package.cpath })
+    assert.are.equal("ready", out)
+  end)
+
   it("#14 options are checked at subscribe", function()
     assert.has_error(function() client.events.subscribe({}, nil) end)
     assert.has_error(function() client.events.subscribe({ chat_ids = "*" }, function() end) end)

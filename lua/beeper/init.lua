@@ -54,4 +54,11 @@ end
 
 for k, v in pairs(api.tree(M.default_client)) do M[k] = v end
 
+-- Live events on the default client: beeper.events.subscribe(opts, fn),
+-- beeper.events.iter(opts) (see beeper.events).
+M.events = {
+  subscribe = function(o, fn) return M.default_client().events.subscribe(o, fn) end,
+  iter = function(o) return M.default_client().events.iter(o) end,
+}
+
 return M
