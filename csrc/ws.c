@@ -83,15 +83,19 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
         w->in_pos += n;
         return (ssize_t)n;
     }
-    if (w->fd < 0) {
+    if (w->fd < 0 || w->rx_budget == 0) { /* the rest on the next turn */
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
+    if (len > w->rx_budget)
+        len = w->rx_budget;
     do
         r = recv(w->fd, buf, len, 0);
     while (r < 0 && errno == EINTR);
-    if (r > 0)
+    if (r > 0) {
+        w->rx_budget -= (size_t)r;
         return r;
+    }
     if (r == 0) {
         w->eof = 1;
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
@@ -375,6 +379,7 @@ static void finish_open(bp_ws *w)
 static void drive_open(bp_ws *w, int readable)
 {
     wslay_event_context_ptr ctx = w->ctx;
+    w->rx_budget = BP_WS_RX_BUDGET;
     if (readable && wslay_event_want_read(ctx) && wslay_event_recv(ctx) != 0) {
         if (wslay_event_get_close_received(ctx))
             finish_open(w); /* its close frame came before the end */

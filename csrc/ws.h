@@ -13,6 +13,8 @@
 enum { BP_WS_CONNECTING, BP_WS_SEND_HEAD, BP_WS_READ_HEAD, BP_WS_OPEN, BP_WS_DONE };
 
 #define BP_WS_MAX_HEAD 16384 /* bytes of the 101 answer's head */
+/* Bytes read per turn of the host loop: a flooding server cannot hold it. */
+#define BP_WS_RX_BUDGET (1024 * 1024)
 
 typedef struct {
     char *data;
@@ -32,6 +34,7 @@ typedef struct {
     bp_ws_msg *msgs; /* complete text messages not yet taken */
     size_t n_msgs, cap_msgs;
     unsigned long frames; /* every message received, control ones too */
+    size_t rx_budget;     /* bytes still to read in this turn of the host loop */
     int eof;
     /* The first failure, kept: kind is a short word, message says why,
      * code is the HTTP status or the close code. */

@@ -348,6 +348,16 @@ describe("#14 a hostile server is an error value and a reconnect", function()
     end)
   end
 
+  it("#14 a 3 MiB message under a 4 MiB cap is read over several turns, then judged (not an event)", function()
+    local rec = record(client, { max_message = 4 * 1024 * 1024 })
+    rec.wait("subscriptions.updated")
+    sim:fault { ws = "oversize", size = 3 * 1024 * 1024 }
+    local err = rec.wait_error(1)
+    assert.are.equal("protocol", err.kind)
+    assert.matches("not a JSON event", err.message)
+    run_until(function() return rec.reconnects == 1 end)
+  end)
+
   it("#14 a message in fragments with a ping between is reassembled", function()
     local rec = record(client)
     rec.wait("subscriptions.updated")
