@@ -313,6 +313,17 @@ describe("#14 a hostile server is an error value and a reconnect", function()
     rec.close()
   end)
 
+  it("#14 an upgrade never answered: timeout (the per-call timeout), then a reconnect", function()
+    sim:fault { path = "^/v1/ws$", hang = true }
+    local t0 = helper.now()
+    local rec = record(client, { timeout = 0.3 })
+    local err = rec.wait_error(1)
+    assert.are.equal("timeout", err.kind)
+    assert.is_true(helper.now() - t0 >= 0.29)
+    rec.wait("subscriptions.updated")
+    rec.close()
+  end)
+
   it("#14 a wrong Sec-WebSocket-Accept is refused, then a reconnect", function()
     sim:fault { path = "^/v1/ws$", ws = "bad_accept" }
     local rec = record(client)

@@ -130,6 +130,7 @@ function Sim:handle(req, respond)
   self.log[#self.log + 1] = log_entry(req)
   local fault = self:take_fault(req.method, path)
   if path == "/v1/ws" and req.method == "GET" and not (fault and fault.status) then
+    if fault and (fault.hang or fault.after == "hang") then return end -- never answer the upgrade
     local res = self.ws:upgrade(req, self.config.token, fault)
     if res == false then
       return respond(json_response(401, { code = "UNAUTHORIZED", message = "missing or wrong access token" }))
