@@ -11,6 +11,9 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/mime.c csrc/output.c csrc/result.c csrc/sockets.c
 HDR        := $(wildcard csrc/*.h)
+# Issue 14: the WebSocket client (wslay frames, libcrypto SHA-1/base64/random).
+SRC        += csrc/ws.c csrc/ws_lua.c
+CURL_LIBS  += -lwslay -lcrypto
 
 lua_inc_5.1 := /usr/include/lua5.1
 lua_inc_jit := /usr/include/luajit-2.1
@@ -22,7 +25,7 @@ lua_bin_5.3 := lua5.3
 lua_bin_5.4 := lua5.4
 
 .PHONY: lint docs types
-.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract
+.PHONY: all check deps test matrix clean rock demo asan valgrind memcheck fuzz gc-stress bench harden fuzz-sockets contract fuzz-ws
 all: $(foreach v,$(VERSIONS),build/$(v)/beeper/core.so build/$(v)/beeper/qrcode.so)
 
 build/%/beeper/core.so: $(SRC) $(HDR)
@@ -126,6 +129,7 @@ harden:
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory gc-stress
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory fuzz-ws FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # Benchmarks against the alternatives (installs nginx, hyperfine, the Node SDK).
 bench:
@@ -187,3 +191,15 @@ $(lua_inc_jit)/lua.h:
 doc/tags: doc/beeper.txt
 	@if command -v nvim >/dev/null; then nvim --headless -u NONE -i NONE -n -c 'helptags doc' -c 'qa!'; \
 	else echo "nvim not found: run :helptags doc yourself"; fi
+
+# Issue 14: the WebSocket client's 101 check, frame stream and event decoding.
+build/fuzz/ws_fuzz: fuzz/ws_fuzz.c csrc/ws.c csrc/ws.h lua/beeper/events/subscription.lua
+	@mkdir -p $(dir $@)
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I$(lua_inc_5.4) -o $@ fuzz/ws_fuzz.c csrc/ws.c \
+		-llua5.4 -lwslay -lcrypto
+
+fuzz-ws: build/fuzz/ws_fuzz
+	@mkdir -p build/fuzz/ws_corpus && cp fuzz/ws_corpus/* build/fuzz/ws_corpus/
+	@build/fuzz/ws_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 build/fuzz/ws_corpus \
+		> build/fuzz/ws.log 2>&1; rc=$$?; grep -E 'stat::(number_of_executed_units|new_units_added)' build/fuzz/ws.log; \
+		[ $$rc -eq 0 ] || tail -40 build/fuzz/ws.log; exit $$rc

@@ -19,7 +19,8 @@ dependencies = {
   "lua >= 5.1, < 5.5",
   "lua-cjson",
   -- LuaSocket is for the simulator only (beeper.sim, beeper-sim): not a
-  -- dependency of the client; install it yourself for the simulator.
+  -- dependency of the client; install it yourself for the simulator (and
+  -- luaossl, Debian's lua-luaossl, for its /v1/ws: SHA-1).
 }
 -- Headers are checked too. On Debian curl's are in the multiarch include
 -- dir, which the compiler searches by itself but LuaRocks 3 does not: there
@@ -27,15 +28,18 @@ dependencies = {
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },
   QRENCODE = { header = "qrencode.h", library = "qrencode" },
+  WSLAY = { header = "wslay/wslay.h", library = "wslay" }, -- live events (issue 14): libwslay-dev
+  CRYPTO = { header = "openssl/evp.h", library = "crypto" }, -- SHA-1, base64, random: libssl-dev
 }
 build = {
   type = "builtin",
   modules = {
     ["beeper.core"] = {
-      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c" },
-      libraries = { "curl" },
-      incdirs = { "$(CURL_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c",
+        "csrc/ws.c", "csrc/ws_lua.c" },
+      libraries = { "curl", "wslay", "crypto" },
+      incdirs = { "$(CURL_INCDIR)", "$(WSLAY_INCDIR)", "$(CRYPTO_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(WSLAY_LIBDIR)", "$(CRYPTO_LIBDIR)" },
     },
     ["beeper.qrcode"] = {
       sources = { "csrc/qrcode.c" },
@@ -50,6 +54,9 @@ build = {
     ["beeper.client"] = "lua/beeper/client.lua",
     ["beeper.endpoints"] = "lua/beeper/endpoints.lua",
     ["beeper.errors"] = "lua/beeper/errors.lua",
+    ["beeper.events"] = "lua/beeper/events/init.lua",
+    ["beeper.events.backoff"] = "lua/beeper/events/backoff.lua",
+    ["beeper.events.subscription"] = "lua/beeper/events/subscription.lua",
     ["beeper.flows"] = "lua/beeper/flows.lua",
     ["beeper.health"] = "lua/beeper/health.lua",
     ["beeper.ui.awesome_widget"] = "lua/beeper/ui/awesome_widget.lua",
@@ -84,6 +91,7 @@ build = {
     ["beeper.sim.desktop.assets"] = "lua/beeper/sim/desktop/assets.lua",
     ["beeper.sim.desktop.base64"] = "lua/beeper/sim/desktop/base64.lua",
     ["beeper.sim.desktop.chats"] = "lua/beeper/sim/desktop/chats.lua",
+    ["beeper.sim.desktop.events"] = "lua/beeper/sim/desktop/events.lua",
     ["beeper.sim.desktop.info"] = "lua/beeper/sim/desktop/info.lua",
     ["beeper.sim.desktop.messages"] = "lua/beeper/sim/desktop/messages.lua",
     ["beeper.sim.desktop.model"] = "lua/beeper/sim/desktop/model.lua",
@@ -95,6 +103,7 @@ build = {
     ["beeper.sim.page"] = "lua/beeper/sim/page.lua",
     ["beeper.sim.query"] = "lua/beeper/sim/query.lua",
     ["beeper.sim.verification"] = "lua/beeper/sim/verification.lua",
+    ["beeper.sim.ws"] = "lua/beeper/sim/ws.lua",
     ["beeper.steps"] = "lua/beeper/steps.lua",
     ["beeper.tui"] = "lua/beeper/tui.lua",
     ["beeper.ui_call"] = "lua/beeper/ui_call.lua",

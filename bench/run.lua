@@ -12,6 +12,7 @@ local parts = {
   { "memory", "lua5.4 bench/memory.lua %s" },
   { "poll", "lua5.4 bench/poll_cpu.lua %s" },
   { "events", "lua5.4 bench/events.lua %s" },
+  { "events_ws", "lua5.4 bench/events_ws.lua" }, -- issue 14: live events, on the simulator
 }
 
 local only = os.getenv("BENCH_ONLY")

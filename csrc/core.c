@@ -603,6 +603,8 @@ static const luaL_Reg core_functions[] = {
     {NULL, NULL},
 };
 
+void bp_ws_register(lua_State *L); /* ws_lua.c */
+
 int luaopen_beeper_core(lua_State *L)
 {
     static int curl_ready = 0; /* the one-time process-wide init */
@@ -634,6 +636,7 @@ int luaopen_beeper_core(lua_State *L)
     lua_pop(L, 1);
 
     luaL_newlib(L, core_functions);
+    bp_ws_register(L);
     lua_pushlightuserdata(L, NULL);
     lua_setfield(L, -2, "null"); /* same value as cjson.null */
     lua_pushliteral(L, BEEPER_VERSION);

@@ -54,6 +54,20 @@ check("luv programs", function()
     end)
   end
 
+  it("#14 live events in a luv program: event, close from the callback, uv.run() returns, exit 0", function()
+    local err_file = os.tmpname()
+    local p = assert(io.popen(string.format("BEEPER_BASE_URL='%s' BEEPER_ACCESS_TOKEN='%s' timeout 20 %s "
+      .. "spec/hosts/luv_events.lua 2>%s; echo \"exit=$?\"", sim.url, sim.token, helper.lua_binary(), err_file)))
+    local out = p:read("*a")
+    p:close()
+    local f = assert(io.open(err_file))
+    local err = f:read("*a")
+    f:close()
+    os.remove(err_file)
+    assert.are.equal("ready,subscriptions.updated,message.upserted,luv program closed\nexit=0\n", out, err)
+    assert.matches("raising events callback", err)
+  end)
+
   it("#11.6 a raising logger and callback under luv: reported on stderr, the next request works, exit 0", function()
     local status, out, err = program(sim, "raising_user_code")
     assert.are.equal("raising 2 ok table,ok table\n", out, err)

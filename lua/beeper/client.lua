@@ -171,6 +171,11 @@ function M.new(opts)
   local tree = api.tree(self)
   for k, v in pairs(tree) do self[k] = v end
   api.nodes[self] = true
+  -- Live events (/v1/ws): beeper.events is loaded on first use.
+  self.events = {
+    subscribe = function(o, fn) return require("beeper.events").subscribe(self, secrets[self], o, fn) end,
+    iter = function(o) return require("beeper.events").iter(self, secrets[self], o) end,
+  }
   return self
 end
 

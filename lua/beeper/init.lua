@@ -79,4 +79,11 @@ end
 for k, v in pairs(api.tree(nil, M.default_client)) do M[k] = v end
 api.nodes[M] = true -- beeper.bridges:list() is a colon misuse too
 
+-- Live events on the default client: beeper.events.subscribe(opts, fn),
+-- beeper.events.iter(opts) (see beeper.events).
+M.events = {
+  subscribe = function(o, fn) return M.default_client().events.subscribe(o, fn) end,
+  iter = function(o) return M.default_client().events.iter(o) end,
+}
+
 return M

@@ -38,6 +38,10 @@
 -- device verified; emails starting "verify" / "secrets" do the same per
 -- sign-in), verification_polls, peer_scans_qr, sas_mismatch,
 -- incoming_verification, recovery_key, peer_qr (see beeper.sim.verification).
+-- /v1/ws serves live events (beeper.sim.ws): REST calls publish them; ws
+-- faults (server:fault{ ws = "drop" | "close" | "garbage" | "oversize" |
+-- "invalid_utf8" | "masked" | "raw" | "fragments" | "no_pong" }) act at once
+-- on the open connections.
 -- server:incoming{chatID=, text=} delivers a message from someone else;
 -- server:asset{size=} makes a patterned asset and returns its url.
 local M = {}

@@ -59,7 +59,7 @@ function M.head(res, length)
   for name, value in pairs(res.headers or {}) do
     lines[#lines + 1] = name .. ": " .. tostring(value)
   end
-  if res.status ~= 204 and res.status ~= 304 then
+  if res.status ~= 204 and res.status ~= 304 and res.status ~= 101 then
     lines[#lines + 1] = "Content-Length: " .. (length or #(res.body or ""))
   end
   return table.concat(lines, "\r\n") .. "\r\n\r\n"
@@ -128,6 +128,14 @@ function Server:respond(c, res, req)
     end
     return tick()
   end
+  if res.upgrade then -- 101 Switching Protocols: the connection is a WebSocket now (beeper.sim.ws)
+    self:queue(c, M.head(res))
+    c.ws = res.upgrade(c)
+    local rest = c.inbuf
+    c.inbuf = ""
+    if rest ~= "" then c.ws:feed(rest) end
+    return
+  end
   -- Head and body queued apart: a 20 MB body is never copied into another string.
   self:queue(c, M.head(res))
   self:queue(c, res.body or "", close)
@@ -142,7 +150,7 @@ function Server:process(c)
 end
 
 function Server:parse(c)
-  while not c.busy and not c.closed do
+  while not c.busy and not c.closed and not c.ws do
     local head_end = c.inbuf:find("\r\n\r\n", 1, true)
     if not head_end then
       if #c.inbuf > MAX_HEAD then self:queue(c, M.format(self:dress { status = 400 }), true) end
@@ -200,7 +208,9 @@ end
 function Server:read(c)
   local data, err, partial = c.sock:receive(65536)
   data = data or partial
-  if data and #data > 0 then
+  if data and #data > 0 and c.ws then
+    c.ws:feed(data)
+  elseif data and #data > 0 then
     c.last = self.now()
     if c.want then
       c.chunks[#c.chunks + 1] = data

@@ -4,6 +4,7 @@
 local http = require "beeper.sim.http"
 local state = require "beeper.sim.state"
 local proc = require "beeper.sim.proc"
+local ws = require "beeper.sim.ws"
 local cjson = require("cjson").new()
 
 local M = {}
@@ -42,6 +43,9 @@ function Sim:reset()
   self.server.headers["X-Beeper-Desktop-Version"] = self.config.version
   self.faults = {}
   self.log = {}
+  -- REST calls publish live events to the /v1/ws subscribers.
+  self.ws = self.ws or ws.new(self.server)
+  self.state.desktop.publish = function(ev) self.ws:publish(ev) end
 end
 
 -- The first queued fault that matches, used up by one request.
@@ -62,7 +66,10 @@ function Sim:control(req, path)
   local ok, body = true, {}
   if req.body ~= "" then ok, body = pcall(cjson.decode, req.body) end
   if not ok or type(body) ~= "table" then return json_response(400, { code = "INVALID_JSON", message = "bad body" }) end
-  if what == "faults" and m == "POST" then
+  if what == "faults" and m == "POST" and body.ws and body.ws ~= "bad_accept" then
+    -- A live-event fault acts now on the open /v1/ws connections.
+    return json_response(200, { applied = self.ws:fault(body) })
+  elseif what == "faults" and m == "POST" then
     self.faults[#self.faults + 1] = body
     return json_response(200, { queued = #self.faults })
   elseif what == "faults" and m == "DELETE" then
@@ -122,6 +129,15 @@ function Sim:handle(req, respond)
   if path:sub(1, 6) == "/_sim/" then return respond(self:control(req, path)) end
   self.log[#self.log + 1] = log_entry(req)
   local fault = self:take_fault(req.method, path)
+  if path == "/v1/ws" and req.method == "GET" and not (fault and fault.status) then
+    if fault and (fault.hang or fault.after == "hang") then return end -- never answer the upgrade
+    local res = self.ws:upgrade(req, self.config.token, fault)
+    if res == false then
+      return respond(json_response(401, { code = "UNAUTHORIZED", message = "missing or wrong access token" }))
+    end
+    if res then return respond(res) end
+    return respond(json_response(400, { code = "NOT_A_WEBSOCKET", message = "send a WebSocket upgrade" }))
+  end
   local after = fault and (fault.after or (fault.drop_after_store and "close"))
   local res
   if not fault or after or fault.handle or not fault.status then

@@ -28,4 +28,19 @@ function M.decode(s)
   return table.concat(chunks)
 end
 
+-- Encoding, for the WebSocket accept key (20 bytes) of the simulator.
+function M.encode(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local q = { math.floor(n / 262144), math.floor(n / 4096) % 64, math.floor(n / 64) % 64, n % 64 }
+    for k = 1, 4 do q[k] = ALPHABET:sub(q[k] + 1, q[k] + 1) end
+    if not b then q[3] = "=" end
+    if not c then q[4] = "=" end
+    out[#out + 1] = table.concat(q)
+  end
+  return table.concat(out)
+end
+
 return M

@@ -16,6 +16,7 @@ local messages = require "beeper.sim.desktop.messages"
 local assets = require "beeper.sim.desktop.assets"
 local search = require "beeper.sim.desktop.search"
 local info = require "beeper.sim.desktop.info"
+local events = require "beeper.sim.desktop.events"
 local cjson = require("cjson").new()
 
 local M = {}
@@ -151,7 +152,12 @@ function Desktop:handle(req)
     local fine, body_issues = check.body(body, spec)
     if not fine then return invalid(body_issues) end
   end
-  return r[4](self.model, { params = params, query = q, body = body, req = req })
+  local status, value, headers, raw = r[4](self.model, { params = params, query = q, body = body, req = req })
+  -- Live events for /v1/ws subscribers (beeper.sim.ws sets publish).
+  if self.publish and type(status) == "number" and status < 300 then
+    for _, ev in ipairs(events.of(self.model, r[3], params, value)) do self.publish(ev) end
+  end
+  return status, value, headers, raw
 end
 
 -- /_sim/incoming {chatID, text, senderID?}: a message from someone else
@@ -169,6 +175,9 @@ function Desktop:incoming(b)
     unread = true })
   if c.reminder and c.reminder.dismissOnIncomingMessage then c.reminder = nil end
   model:recount(c)
+  if self.publish then
+    for _, ev in ipairs(events.incoming(model, c.id, m.id)) do self.publish(ev) end
+  end
   return model:message_json(m)
 end
 
