@@ -206,6 +206,20 @@ describe("#14 live events (blocking loop)", function()
     assert.is_nil(rec.sub:set_chats({ "*" }))
   end)
 
+  it("#14 client:close() ends its subscriptions too: a close handshake, no reconnect", function()
+    local own = helper.client(sim, { loop = "blocking" })
+    local rec = record(own)
+    rec.wait("subscriptions.updated")
+    own:close()
+    run_until(function() return rec.sub.state == "closed" end)
+    assert(client.messages.send(chats[1].id, { text = "after client close" }))
+    local deadline = helper.now() + 0.5
+    beeper.run(function() return helper.now() > deadline end)
+    assert.are.equal(0, #rec.of("message.upserted"))
+    assert.are.same({}, rec.errors)
+    assert.are.equal(0, rec.reconnects)
+  end)
+
   it("#14 the iterator form for scripts", function()
     local it = client.events.iter { chat_ids = { chats[1].id }, wait = 2 }
     local types = {}

@@ -460,6 +460,7 @@ end
 function Client:close()
   check_self(self, "close")
   if self._pump then self._pump:cancel_all() end
+  for sub in pairs(self._subscriptions or {}) do sub:close() end -- live events end too
   if self._core then
     self._core:close()
     self._core = nil

@@ -8,8 +8,16 @@ local errors = require "beeper.errors"
 
 local M = {}
 
+-- The client's subscriptions, for client:close() to end them too. Weak: a
+-- subscription the user dropped after closing it must not stay listed.
+local function track(client, sub)
+  client._subscriptions = client._subscriptions or setmetatable({}, { __mode = "k" })
+  client._subscriptions[sub] = true
+  return sub
+end
+
 function M.subscribe(client, token, opts, fn)
-  return subscription.new(client, token, opts, fn, client:pump().loop)
+  return track(client, subscription.new(client, token, opts, fn, client:pump().loop))
 end
 
 -- The blocking form: an iterator over events on a private blocking loop.
@@ -21,10 +29,10 @@ end
 function M.iter(client, token, opts)
   local loop = require("beeper.loop.blocking").new()
   local queue, head, tail = {}, 1, 0
-  local sub = subscription.new(client, token, opts, function(err, ev)
+  local sub = track(client, subscription.new(client, token, opts, function(err, ev)
     tail = tail + 1
     queue[tail] = { err, ev }
-  end, loop)
+  end, loop))
   local wait = opts and opts.wait
   local it = { sub = sub }
   local function step()

@@ -158,8 +158,7 @@ function Conn:feed(data)
       return
     elseif opcode == 9 then
       if not self.no_pong then self:send(10, payload) end
-    elseif opcode == 10 then -- luxury: nothing to do
-    elseif opcode == 1 or opcode == 2 or opcode == 0 then
+    elseif opcode == 1 or opcode == 2 or opcode == 0 then -- a pong (10) needs nothing
       if opcode ~= 0 then self.frag = {} end
       if not self.frag then return self:close(1002) end
       self.frag[#self.frag + 1] = payload

@@ -129,9 +129,9 @@ function Desktop:handle(req)
     if known then return util.err(405, "METHOD_NOT_ALLOWED", req.method .. " is not allowed here") end
     return util.err(404, "NOT_FOUND", "no such route")
   end
-  local raw, why = query.parse(req.query)
-  if not raw then return util.err(400, "INVALID_QUERY", why) end
-  local q, issues = check.query(raw, schemas.query[r[3]] or {})
+  local raw_query, why = query.parse(req.query)
+  if not raw_query then return util.err(400, "INVALID_QUERY", why) end
+  local q, issues = check.query(raw_query, schemas.query[r[3]] or {})
   if not q then return invalid(issues) end
   if q.cursor then
     q.cursor_key = page.key(q.cursor)
