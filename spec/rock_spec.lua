@@ -74,7 +74,7 @@ describe("the rocks", function()
       for _, dep in ipairs(spec.dependencies) do assert.is_nil(dep:find("socket"), dep) end
       assert.are.equal("curl/curl.h", spec.external_dependencies.CURL.header)
       assert.are.equal("qrencode.h", spec.external_dependencies.QRENCODE.header)
-      assert.are.same({ "$(CURL_INCDIR)" }, spec.build.modules["beeper.core"].incdirs)
+      assert.are.equal("$(CURL_INCDIR)", spec.build.modules["beeper.core"].incdirs[1])
     end
   end)
 
