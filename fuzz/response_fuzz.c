@@ -32,7 +32,7 @@ static int decoder_ref, judge_ref;
 /* Maps a finished attempt to a string, as a caller would see it. */
 static const char JUDGE[] =
     "package.path = 'lua/?.lua;lua/?/init.lua;' .. package.path\n"
-    "local response = require 'beeper.response'\n"
+    "local response = require 'beeper.transport.response'\n"
     "return function(...)\n"
     "  local v, err = response.outcome({ method = 'GET', path = '/v1/x' }, 0, ...)\n"
     "  if err then return tostring(err) end\n"

@@ -2,7 +2,7 @@
 local helper = require "spec.helper"
 local beeper = require "beeper"
 
-describe("beeper.poll", function()
+describe("beeper.flows.poll", function()
   local sim, client
 
   local served = helper.serve(function(s, c) sim, client = s, c end, { loop = "blocking" })

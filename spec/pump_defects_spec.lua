@@ -3,7 +3,7 @@
 -- programs: spec/luv_programs_spec.lua and spec/hosts_spec.lua.
 local helper = require "spec.helper"
 local beeper = require "beeper"
-local async = require "beeper.async"
+local async = require "beeper.transport.async"
 local blocking = require "beeper.loop.blocking"
 
 -- A fresh blocking loop with a report() that records, and hooks on defer.

@@ -1,7 +1,7 @@
 -- QR text decodes back to the data: the half-block text is parsed back into
 -- modules, written as an image, and read by zbarimg (zbar-tools), a decoder
 -- independent of libqrencode.
-local qr = require "beeper.qr"
+local qr = require "beeper.ui.qr"
 local helper = require "spec.helper"
 
 local INVERSE = { [" "] = { false, false }, ["▄"] = { false, true },

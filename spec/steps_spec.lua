@@ -1,5 +1,5 @@
 -- Step dispatch and submit bodies (pure logic) for every step and display type.
-local steps = require "beeper.steps"
+local steps = require "beeper.flows.steps"
 
 describe("steps.dispatch", function()
   local function recorder()

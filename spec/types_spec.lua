@@ -101,19 +101,19 @@ describe("annotations in the sources", function()
   local PUBLIC = {
     ["lua/beeper/client.lua"] = { "M.new", "Client:has_token", "Client:server_version", "Client:with_token",
                                   "Client:close" },
-    ["lua/beeper/errors.lua"] = { "M.new", "M.is", "M.snippet" },
+    ["lua/beeper/transport/errors.lua"] = { "M.new", "M.is", "M.snippet" },
     ["lua/beeper/init.lua"] = { "M.run", "M.default_client", "M.reset_default" },
-    ["lua/beeper/async.lua"] = { "M.run", "Handle:cancel", "Handle:is_done" },
-    ["lua/beeper/flows.lua"] = { "M.connect", "M.verify", "M.sign_in" },
-    ["lua/beeper/poll.lua"] = { "M.poll" },
-    ["lua/beeper/steps.lua"] = { "M.dispatch", "M.user_input", "M.cookies", "M.is_end" },
-    ["lua/beeper/qr.lua"] = { "M.matrix", "M.lines", "M.render" },
-    ["lua/beeper/pages.lua"] = { "M.each" },
-    ["lua/beeper/sim.lua"] = { "M.serve", "M.start" },
+    ["lua/beeper/transport/async.lua"] = { "M.run", "Handle:cancel", "Handle:is_done" },
+    ["lua/beeper/flows/init.lua"] = { "M.connect", "M.verify", "M.sign_in" },
+    ["lua/beeper/flows/poll.lua"] = { "M.poll" },
+    ["lua/beeper/flows/steps.lua"] = { "M.dispatch", "M.user_input", "M.cookies", "M.is_end" },
+    ["lua/beeper/ui/qr.lua"] = { "M.matrix", "M.lines", "M.render" },
+    ["lua/beeper/api/pages.lua"] = { "M.each" },
+    ["lua/beeper/sim/init.lua"] = { "M.serve", "M.start" },
     ["lua/beeper/sim/handle.lua"] = { "Handle:fault", "Handle:clear_faults", "Handle:reset", "Handle:requests",
                                       "Handle:clear_requests", "Handle:config", "Handle:state", "Handle:incoming",
                                       "Handle:asset", "Handle:stop" },
-    ["lua/beeper/tui.lua"] = { "M.new" },
+    ["lua/beeper/ui/tui.lua"] = { "M.new" },
   }
 
   for file, names in pairs(PUBLIC) do
@@ -141,7 +141,7 @@ describe("annotations in the sources", function()
   end
 
   it("describes the error value's every kind", function()
-    local errors = read("lua/beeper/errors.lua")
+    local errors = read("lua/beeper/transport/errors.lua")
     for _, kind in ipairs { "http", "timeout", "connection", "decode", "cancelled", "auth", "io", "failed",
                             "aborted", "step", "ui", "internal" } do
       assert.matches('---| "' .. kind .. '"', errors, 1, true)

@@ -1,9 +1,9 @@
 -- Pure logic, no network: retry decisions and delays, path encoding,
 -- header merging, error formatting.
-local retry = require "beeper.retry"
-local path = require "beeper.path"
-local headers = require "beeper.headers"
-local errors = require "beeper.errors"
+local retry = require "beeper.transport.retry"
+local path = require "beeper.api.path"
+local headers = require "beeper.transport.headers"
+local errors = require "beeper.transport.errors"
 
 describe("retry.wanted", function()
   it("retries connection errors and timeouts, not decode or cancelled", function()

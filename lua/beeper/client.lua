@@ -1,14 +1,14 @@
 --- A Beeper Desktop client: configuration, headers and the retry loop.
 -- The C core (and so libcurl) is loaded on the first request, not on require.
 local api = require "beeper.api"
-local errors = require "beeper.errors"
-local headers = require "beeper.headers"
-local response = require "beeper.response"
-local retry = require "beeper.retry"
-local async = require "beeper.async"
+local errors = require "beeper.transport.errors"
+local headers = require "beeper.transport.headers"
+local response = require "beeper.transport.response"
+local retry = require "beeper.transport.retry"
+local async = require "beeper.transport.async"
 local loops = require "beeper.loop"
-local log = require "beeper.log"
-local callable = require "beeper.callable"
+local log = require "beeper.transport.log"
+local callable = require "beeper.transport.callable"
 -- Inside Neovim a blocking call freezes the editor: the first one warns.
 local warn_blocking = type(vim) == "table" and require "beeper.ui.blocking_warning" or nil
 

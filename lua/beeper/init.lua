@@ -6,8 +6,8 @@
 -- default client made from the environment on first use.
 local api = require "beeper.api"
 local client = require "beeper.client"
-local errors = require "beeper.errors"
-local async = require "beeper.async"
+local errors = require "beeper.transport.errors"
+local async = require "beeper.transport.async"
 
 --- The module: the call tree on a default client made from the environment,
 --- and the functions below.
@@ -38,10 +38,10 @@ local M = {
 }
 
 -- The login-session layer, loaded when first used.
-local lazy = { poll = { "beeper.poll", "poll" }, connect = { "beeper.flows", "connect" },
+local lazy = { poll = { "beeper.flows.poll", "poll" }, connect = { "beeper.flows", "connect" },
                sign_in = { "beeper.flows", "sign_in" }, verify = { "beeper.flows", "verify" },
-               each = { "beeper.pages", "each" }, steps = { "beeper.steps" },
-               qr = { "beeper.qr" }, sim = { "beeper.sim" }, tui = { "beeper.tui" } }
+               each = { "beeper.api.pages", "each" }, steps = { "beeper.flows.steps" },
+               qr = { "beeper.ui.qr" }, sim = { "beeper.sim" }, tui = { "beeper.ui.tui" } }
 setmetatable(M, { __index = function(t, k)
   local where = lazy[k]
   if where == nil then return nil end

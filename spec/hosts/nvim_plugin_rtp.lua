@@ -9,7 +9,7 @@ local ok, err = pcall(function()
   result.lua_file = vim.api.nvim_get_runtime_file("lua/beeper/init.lua", false)[1]
   result.core_file = vim.api.nvim_get_runtime_file("lua/beeper/core.so", false)[1]
   result.core_version = require("beeper.core").version
-  result.qr = require("beeper.qr").render("rtp") ~= nil
+  result.qr = require("beeper.ui.qr").render("rtp") ~= nil
   local client = beeper.new {}
   local done = 0
   client.info(function(e, info)

@@ -4,7 +4,7 @@
 -- The callback form runs on the client's loop (Neovim, awesome, luv, or the
 -- blocking loop driven by beeper.run()); see beeper.events.subscription.
 local subscription = require "beeper.events.subscription"
-local errors = require "beeper.errors"
+local errors = require "beeper.transport.errors"
 
 local M = {}
 

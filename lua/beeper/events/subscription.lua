@@ -5,7 +5,7 @@
 -- the handshake deadline, the next ping, the pong deadline, the reconnect
 -- delay or the close-handshake deadline; an idle subscription wakes the host
 -- once per ping_interval.
-local errors = require "beeper.errors"
+local errors = require "beeper.transport.errors"
 local loops = require "beeper.loop"
 local backoff = require "beeper.events.backoff"
 local cjson = require("cjson").new()

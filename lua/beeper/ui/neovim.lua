@@ -5,8 +5,8 @@
 -- The flow runs as a task on Neovim's loop; each ui function waits for the
 -- user's answer by yielding its coroutine (flows allow that), so the editor
 -- never blocks. Options of new{}: notify (replaces vim.notify), title.
-local async = require "beeper.async"
-local qr = require "beeper.qr"
+local async = require "beeper.transport.async"
+local qr = require "beeper.ui.qr"
 local fields = require "beeper.ui.fields"
 
 local M = {}
@@ -243,7 +243,7 @@ function M.connect(client, bridge_id, opts)
     local list, err = client.bridges.list()
     if not list then return nil, err end
     local bridge = ui.state:select(list.items, "Connect", function(b) return b.displayName or b.id end)
-    if bridge == nil then return nil, require("beeper.ui_call").aborted("bridge choice") end
+    if bridge == nil then return nil, require("beeper.ui.call").aborted("bridge choice") end
     connect_opts.callback = nil
     local result
     result, err = require("beeper.flows").connect(client, bridge.id, ui, connect_opts)

@@ -1,7 +1,7 @@
 -- Turns what the C core reports about one attempt into a result, or an
 -- error value plus the delay before a retry (nil: do not retry).
-local errors = require "beeper.errors"
-local retry = require "beeper.retry"
+local errors = require "beeper.transport.errors"
+local retry = require "beeper.transport.retry"
 
 local M = {}
 

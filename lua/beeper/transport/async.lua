@@ -4,9 +4,9 @@
 -- the engine while requests are in flight. User callbacks are always
 -- delivered through the loop's defer, never from inside the engine, and
 -- protected: user code (callbacks, loggers) never stops the pump.
-local errors = require "beeper.errors"
+local errors = require "beeper.transport.errors"
 local loops = require "beeper.loop"
-local protect = require "beeper.protect"
+local protect = require "beeper.transport.protect"
 
 local M = {}
 

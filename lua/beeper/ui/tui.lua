@@ -4,7 +4,7 @@
 -- new{ input = file, output = file, answers = {...} }: with answers (a list
 -- of strings) nothing is read and each answer is shown as if typed, which is
 -- how `make demo` runs unattended.
-local qr = require "beeper.qr"
+local qr = require "beeper.ui.qr"
 local fields = require "beeper.ui.fields"
 
 local M = {}

@@ -14,9 +14,9 @@
 --   progress(verification) optional, with every state seen
 -- opts: interval (seconds between reads, default 1), deadline (seconds),
 -- key_attempts (default 3), callback (non-blocking: a task).
-local async = require "beeper.async"
-local errors = require "beeper.errors"
-local ui_call = require "beeper.ui_call"
+local async = require "beeper.transport.async"
+local errors = require "beeper.transport.errors"
+local ui_call = require "beeper.ui.call"
 
 local M = {}
 

@@ -10,8 +10,8 @@
 -- error value (kind "failed" / "cancelled") carrying the session's error.
 -- In scripts it sleeps; inside beeper.async or with a callback it waits on
 -- loop timers, never blocking the host.
-local async = require "beeper.async"
-local errors = require "beeper.errors"
+local async = require "beeper.transport.async"
+local errors = require "beeper.transport.errors"
 
 local M = {}
 

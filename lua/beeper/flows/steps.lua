@@ -1,6 +1,6 @@
 --- Login-session steps: dispatch on currentStep.type, and the submit bodies
 -- each step type takes.
-local errors = require "beeper.errors"
+local errors = require "beeper.transport.errors"
 
 local M = {}
 

@@ -1,11 +1,11 @@
 -- Builds the public call tree (client.bridges.login_sessions.create, ...)
 -- from beeper.endpoints, checking arguments the way a programmer expects:
 -- a wrong type or a missing id raises; anything the server does is returned.
-local callable = require "beeper.callable"
+local callable = require "beeper.transport.callable"
 local endpoints = require "beeper.endpoints"
-local pages = require "beeper.pages"
-local params = require "beeper.params"
-local path = require "beeper.path"
+local pages = require "beeper.api.pages"
+local params = require "beeper.api.params"
+local path = require "beeper.api.path"
 
 local M = {}
 

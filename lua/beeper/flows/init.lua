@@ -3,12 +3,12 @@
 -- Both take a `ui` table of functions (see beeper.tui for a terminal one);
 -- a ui function that returns nil aborts the flow. A ui function may yield
 -- (wait for the user inside a coroutine) on every Lua version.
-local async = require "beeper.async"
-local errors = require "beeper.errors"
-local poll = require "beeper.poll"
-local steps = require "beeper.steps"
-local ui_call = require "beeper.ui_call"
-local verify = require "beeper.verify"
+local async = require "beeper.transport.async"
+local errors = require "beeper.transport.errors"
+local poll = require "beeper.flows.poll"
+local steps = require "beeper.flows.steps"
+local ui_call = require "beeper.ui.call"
+local verify = require "beeper.flows.verify"
 
 local M = {}
 

@@ -1,7 +1,7 @@
 -- How the flows call a user's ui: protected (a raising ui function becomes
 -- an error value of kind "ui") and yieldable on every Lua version.
-local errors = require "beeper.errors"
-local protect = require "beeper.protect"
+local errors = require "beeper.transport.errors"
+local protect = require "beeper.transport.protect"
 
 local M = {}
 
