@@ -48,13 +48,7 @@ local function watched(client)
 end
 
 -- Turns the loop until cond() holds (at most limit seconds).
-local function run_until(cond, limit)
-  local t0 = helper.now()
-  while not cond() do
-    assert(helper.now() - t0 < (limit or 5), "condition not reached")
-    uv.run("once")
-  end
-end
+local function run_until(cond, limit) helper.luv_until(uv, cond, limit) end
 
 describe("#12 the adapter contract", function()
   it("#12 an adapter with watch but no unwatch is refused at beeper.new", function()

@@ -263,177 +263,166 @@ describe("#14 live events (blocking loop)", function()
     assert.has_error(function() client.events.subscribe({ max_message = 0 }, function() end) end)
     assert.has_error(function() client.events.subscribe({ on_reconnect = 1 }, function() end) end)
   end)
-end)
 
-describe("#14 a hostile server is an error value and a reconnect", function()
-  local sim, client, chats
-  setup(function()
-    sim = helper.start_sim()
-    client = helper.client(sim, { loop = "blocking" })
-    chats = assert(client.chats.list()).items
-  end)
-  teardown(function()
-    client:close()
-    sim:stop()
-  end)
-  after_each(close_all)
-  before_each(function() sim:clear_faults() end)
+  describe("#14 a hostile server is an error value and a reconnect", function()
+    before_each(function() sim:clear_faults() end)
 
-  local function no_token_in(err)
-    local s = tostring(err)
-    assert.is_nil(s:find(sim.token, 1, true))
-    for _, v in pairs(err) do assert.is_nil(tostring(v):find(sim.token, 1, true)) end
-  end
+    local function no_token_in(err)
+      local s = tostring(err)
+      assert.is_nil(s:find(sim.token, 1, true))
+      for _, v in pairs(err) do assert.is_nil(tostring(v):find(sim.token, 1, true)) end
+    end
 
-  local function ws_requests()
-    local n = 0
-    for _, r in ipairs(sim:requests()) do if r.path == "/v1/ws" then n = n + 1 end end
-    return n
-  end
+    local function ws_requests()
+      local n = 0
+      for _, r in ipairs(sim:requests()) do if r.path == "/v1/ws" then n = n + 1 end end
+      return n
+    end
 
-  it("#14 a wrong token: a 401 ends the subscription, no retry storm", function()
-    sim:clear_requests()
-    local bad = helper.client(sim, { loop = "blocking", access_token = "wrong-token" })
-    local rec = record(bad)
-    local err = rec.wait_error(1)
-    assert.are.equal("http", err.kind)
-    assert.are.equal(401, err.status)
-    assert.is_true(err.final)
-    assert.is_nil(tostring(err):find("wrong-token", 1, true))
-    run_until(function() return rec.sub.state == "closed" end)
-    local deadline = helper.now() + 0.5
-    beeper.run(function() return helper.now() > deadline end)
-    assert.are.equal(1, ws_requests())
-    assert.are.equal(1, #rec.errors)
-    bad:close()
-  end)
-
-  it("#14 a 401 fault on the upgrade ends it too", function()
-    sim:fault { path = "^/v1/ws$", status = 401, json = { code = "UNAUTHORIZED", message = "no" } }
-    local rec = record(client)
-    local err = rec.wait_error(1)
-    assert.are.equal(401, err.status)
-    no_token_in(err)
-    run_until(function() return rec.sub.state == "closed" end)
-  end)
-
-  it("#14 a 503 on the upgrade is retried", function()
-    sim:fault { path = "^/v1/ws$", status = 503 }
-    local rec = record(client)
-    local err = rec.wait_error(1)
-    assert.are.equal("handshake", err.kind)
-    assert.are.equal(503, err.status)
-    run_until(function() return rec.reconnects == 1 end)
-    rec.close()
-  end)
-
-  it("#14 an upgrade never answered: timeout (the per-call timeout), then a reconnect", function()
-    sim:fault { path = "^/v1/ws$", hang = true }
-    local t0 = helper.now()
-    local rec = record(client, { timeout = 0.3 })
-    local err = rec.wait_error(1)
-    assert.are.equal("timeout", err.kind)
-    assert.is_true(helper.now() - t0 >= 0.29)
-    rec.wait("subscriptions.updated")
-    rec.close()
-  end)
-
-  it("#14 a wrong Sec-WebSocket-Accept is refused, then a reconnect", function()
-    sim:fault { path = "^/v1/ws$", ws = "bad_accept" }
-    local rec = record(client)
-    local err = rec.wait_error(1)
-    assert.are.equal("handshake", err.kind)
-    assert.matches("Accept", err.message)
-    no_token_in(err)
-    rec.wait("subscriptions.updated")
-    rec.close()
-  end)
-
-  for _, case in ipairs {
-    { fault = { ws = "garbage" }, kind = "protocol" },
-    { fault = { ws = "masked" }, kind = "protocol" },
-    { fault = { ws = "invalid_utf8" }, kind = "protocol", code = 1007 },
-    { fault = { ws = "oversize", size = 5000 }, kind = "too_large", code = 1009, max = 4096 },
-    { fault = { ws = "raw", hex = "b300" }, kind = "protocol" }, -- reserved opcode 3
-    { fault = { ws = "raw", hex = "c100" }, kind = "protocol" }, -- RSV1 without an extension
-    { fault = { ws = "close", code = 1001 }, kind = "closed", code = 1001 },
-  } do
-    it("#14 " .. case.fault.ws .. (case.fault.hex or "") .. ": " .. case.kind .. ", then a reconnect", function()
-      local rec = record(client, { max_message = case.max })
-      rec.wait("subscriptions.updated")
-      assert.are.equal(1, sim:fault(case.fault).applied)
+    it("#14 a wrong token: a 401 ends the subscription, no retry storm", function()
+      sim:clear_requests()
+      local bad = helper.client(sim, { loop = "blocking", access_token = "wrong-token" })
+      local rec = record(bad)
       local err = rec.wait_error(1)
-      assert.are.equal(case.kind, err.kind)
-      if case.code then assert.are.equal(case.code, err.close_code) end
+      assert.are.equal("http", err.kind)
+      assert.are.equal(401, err.status)
+      assert.is_true(err.final)
+      assert.is_nil(tostring(err):find("wrong-token", 1, true))
+      run_until(function() return rec.sub.state == "closed" end)
+      local deadline = helper.now() + 0.5
+      beeper.run(function() return helper.now() > deadline end)
+      assert.are.equal(1, ws_requests())
+      assert.are.equal(1, #rec.errors)
+      bad:close()
+    end)
+
+    it("#14 a 401 fault on the upgrade ends it too", function()
+      sim:fault { path = "^/v1/ws$", status = 401, json = { code = "UNAUTHORIZED", message = "no" } }
+      local rec = record(client)
+      local err = rec.wait_error(1)
+      assert.are.equal(401, err.status)
       no_token_in(err)
+      run_until(function() return rec.sub.state == "closed" end)
+    end)
+
+    it("#14 a 503 on the upgrade is retried", function()
+      sim:fault { path = "^/v1/ws$", status = 503 }
+      local rec = record(client)
+      local err = rec.wait_error(1)
+      assert.are.equal("handshake", err.kind)
+      assert.are.equal(503, err.status)
       run_until(function() return rec.reconnects == 1 end)
-      assert(client.messages.send(chats[1].id, { text = "still alive" }))
-      rec.wait("message.upserted")
       rec.close()
     end)
-  end
 
-  it("#14 a 3 MiB message under a 4 MiB cap is read over several turns, then judged (not an event)", function()
-    local rec = record(client, { max_message = 4 * 1024 * 1024 })
-    rec.wait("subscriptions.updated")
-    sim:fault { ws = "oversize", size = 3 * 1024 * 1024 }
-    local err = rec.wait_error(1)
-    assert.are.equal("protocol", err.kind)
-    assert.matches("not a JSON event", err.message)
-    run_until(function() return rec.reconnects == 1 end)
-  end)
+    it("#14 an upgrade never answered: timeout (the per-call timeout), then a reconnect", function()
+      sim:fault { path = "^/v1/ws$", hang = true }
+      local t0 = helper.now()
+      local rec = record(client, { timeout = 0.3 })
+      local err = rec.wait_error(1)
+      assert.are.equal("timeout", err.kind)
+      assert.is_true(helper.now() - t0 >= 0.29)
+      rec.wait("subscriptions.updated")
+      rec.close()
+    end)
 
-  it("#14 a message in fragments with a ping between is reassembled", function()
-    local rec = record(client)
-    rec.wait("subscriptions.updated")
-    sim:fault { ws = "fragments", text = string.rep("é", 300) }
-    local ev = rec.wait("test.fragmented")[1]
-    assert.are.equal(string.rep("é", 300), ev.text)
-    assert.are.same({}, rec.errors)
-    rec.close()
-  end)
+    it("#14 a wrong Sec-WebSocket-Accept is refused, then a reconnect", function()
+      sim:fault { path = "^/v1/ws$", ws = "bad_accept" }
+      local rec = record(client)
+      local err = rec.wait_error(1)
+      assert.are.equal("handshake", err.kind)
+      assert.matches("Accept", err.message)
+      no_token_in(err)
+      rec.wait("subscriptions.updated")
+      rec.close()
+    end)
 
-  it("#14 a server that stops answering pings: timeout, then a reconnect", function()
-    local rec = record(client, { ping_interval = 0.1, ping_timeout = 0.2 })
-    rec.wait("subscriptions.updated")
-    sim:fault { ws = "no_pong" }
-    local err = rec.wait_error(1, 3)
-    assert.are.equal("timeout", err.kind)
-    assert.matches("ping", err.message)
-    run_until(function() return rec.reconnects == 1 end)
-    rec.close()
-  end)
+    for _, case in ipairs {
+      { fault = { ws = "garbage" }, kind = "protocol" },
+      { fault = { ws = "masked" }, kind = "protocol" },
+      { fault = { ws = "invalid_utf8" }, kind = "protocol", code = 1007 },
+      { fault = { ws = "oversize", size = 5000 }, kind = "too_large", code = 1009, max = 4096 },
+      { fault = { ws = "raw", hex = "b300" }, kind = "protocol" }, -- reserved opcode 3
+      { fault = { ws = "raw", hex = "c100" }, kind = "protocol" }, -- RSV1 without an extension
+      { fault = { ws = "close", code = 1001 }, kind = "closed", code = 1001 },
+    } do
+      it("#14 " .. case.fault.ws .. (case.fault.hex or "") .. ": " .. case.kind .. ", then a reconnect", function()
+        local rec = record(client, { max_message = case.max })
+        rec.wait("subscriptions.updated")
+        assert.are.equal(1, sim:fault(case.fault).applied)
+        local err = rec.wait_error(1)
+        assert.are.equal(case.kind, err.kind)
+        if case.code then assert.are.equal(case.code, err.close_code) end
+        no_token_in(err)
+        run_until(function() return rec.reconnects == 1 end)
+        assert(client.messages.send(chats[1].id, { text = "still alive" }))
+        rec.wait("message.upserted")
+        rec.close()
+      end)
+    end
 
-  it("#14 nothing listening: connection errors with growing delays, no token anywhere", function()
-    local c = helper.client({ url = "http://127.0.0.1:" .. helper.closed_port(), token = sim.token },
-      { loop = "blocking" })
-    local rec = record(c, { backoff = { min = 0.02, max = 0.08 } })
-    rec.wait_error(4, 5)
-    assert.are.equal("connection", rec.errors[1].kind)
-    for _, e in ipairs(rec.errors) do no_token_in(e) end
-    assert.is_true(rec.errors[4].retry_in <= 0.08)
-    rec.close()
-    c:close()
-  end)
+    it("#14 a 3 MiB message under a 4 MiB cap is read over several turns, then judged (not an event)", function()
+      local rec = record(client, { max_message = 4 * 1024 * 1024 })
+      rec.wait("subscriptions.updated")
+      sim:fault { ws = "oversize", size = 3 * 1024 * 1024 }
+      local err = rec.wait_error(1)
+      assert.are.equal("protocol", err.kind)
+      assert.matches("not a JSON event", err.message)
+      run_until(function() return rec.reconnects == 1 end)
+    end)
 
-  it("#14 a token with a control character: one error, final, the token not in it", function()
-    local c = beeper.new { base_url = sim.url, access_token = "s3cr3tX\tbad", loop = "blocking" }
-    local rec = record(c)
-    local err = rec.wait_error(1)
-    assert.are.equal("connection", err.kind)
-    assert.is_true(err.final)
-    assert.is_nil(tostring(err):find("s3cr3tX", 1, true))
-    local deadline = helper.now() + 0.3
-    beeper.run(function() return helper.now() > deadline end)
-    assert.are.equal(1, #rec.errors)
-  end)
+    it("#14 a message in fragments with a ping between is reassembled", function()
+      local rec = record(client)
+      rec.wait("subscriptions.updated")
+      sim:fault { ws = "fragments", text = string.rep("é", 300) }
+      local ev = rec.wait("test.fragmented")[1]
+      assert.are.equal(string.rep("é", 300), ev.text)
+      assert.are.same({}, rec.errors)
+      rec.close()
+    end)
 
-  it("#14 an https base URL is refused with a clear error (wss:// not supported yet)", function()
-    local c = beeper.new { base_url = "https://127.0.0.1:1", access_token = "t", loop = "blocking" }
-    local rec = record(c)
-    local err = rec.wait_error(1)
-    assert.matches("wss://", err.message)
-    assert.is_true(err.final)
+    it("#14 a server that stops answering pings: timeout, then a reconnect", function()
+      local rec = record(client, { ping_interval = 0.1, ping_timeout = 0.2 })
+      rec.wait("subscriptions.updated")
+      sim:fault { ws = "no_pong" }
+      local err = rec.wait_error(1, 3)
+      assert.are.equal("timeout", err.kind)
+      assert.matches("ping", err.message)
+      run_until(function() return rec.reconnects == 1 end)
+      rec.close()
+    end)
+
+    it("#14 nothing listening: connection errors with growing delays, no token anywhere", function()
+      local c = helper.client({ url = "http://127.0.0.1:" .. helper.closed_port(), token = sim.token },
+        { loop = "blocking" })
+      local rec = record(c, { backoff = { min = 0.02, max = 0.08 } })
+      rec.wait_error(4, 5)
+      assert.are.equal("connection", rec.errors[1].kind)
+      for _, e in ipairs(rec.errors) do no_token_in(e) end
+      assert.is_true(rec.errors[4].retry_in <= 0.08)
+      rec.close()
+      c:close()
+    end)
+
+    it("#14 a token with a control character: one error, final, the token not in it", function()
+      local c = beeper.new { base_url = sim.url, access_token = "s3cr3tX\tbad", loop = "blocking" }
+      local rec = record(c)
+      local err = rec.wait_error(1)
+      assert.are.equal("connection", err.kind)
+      assert.is_true(err.final)
+      assert.is_nil(tostring(err):find("s3cr3tX", 1, true))
+      local deadline = helper.now() + 0.3
+      beeper.run(function() return helper.now() > deadline end)
+      assert.are.equal(1, #rec.errors)
+    end)
+
+    it("#14 an https base URL is refused with a clear error (wss:// not supported yet)", function()
+      local c = beeper.new { base_url = "https://127.0.0.1:1", access_token = "t", loop = "blocking" }
+      local rec = record(c)
+      local err = rec.wait_error(1)
+      assert.matches("wss://", err.message)
+      assert.is_true(err.final)
+    end)
   end)
 end)
 
@@ -445,13 +434,7 @@ check("#14 live events on luv (socket watched, nothing polls)", function()
   setup(function() sim = helper.start_sim() end)
   teardown(function() sim:stop() end)
 
-  local function until_(cond, limit)
-    local t0 = helper.now()
-    while not cond() do
-      assert(helper.now() - t0 < (limit or 5), "condition not reached")
-      uv.run("once")
-    end
-  end
+  local function until_(cond, limit) helper.luv_until(uv, cond, limit) end
 
   it("#14 events arrive through uv_poll; a raising callback is reported, the stream goes on", function()
     local reported = {}

@@ -63,6 +63,24 @@ function M.now()
   return require("beeper.core").now()
 end
 
+-- Turns a luv loop until cond() holds; fails after limit seconds (5).
+function M.luv_until(uv, cond, limit)
+  local t0 = M.now()
+  while not cond() do
+    assert(M.now() - t0 < (limit or 5), "condition not reached")
+    uv.run("once")
+  end
+end
+
+-- A rockspec's fields (it is Lua that sets globals).
+function M.load_rockspec(name)
+  local env = {}
+  local chunk = assert(loadfile(name, "t", env) or loadfile(name))
+  if setfenv then setfenv(chunk, env) end
+  chunk()
+  return env
+end
+
 -- A whole file's bytes; a missing file fails the spec.
 function M.read_file(path)
   local f = assert(io.open(path, "rb"))

@@ -2,12 +2,7 @@
 -- sources can produce, every fault option the simulator reads, every
 -- option beeper.new takes, the install list the rockspec needs, where a
 -- token comes from, and the upstream API reference.
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = require("spec.helper").read_file
 
 local function lines_of(cmd)
   local p = assert(io.popen(cmd))

@@ -21,13 +21,7 @@ local function sh(cmd)
   return rc, (out:gsub("rc=%d+%s*$", ""))
 end
 
-local function load_rockspec(name)
-  local env = {}
-  local chunk = assert(loadfile(name, "t", env) or loadfile(name))
-  if setfenv then setfenv(chunk, env) end
-  chunk()
-  return env
-end
+local load_rockspec = require("spec.helper").load_rockspec
 
 local function modules(spec)
   local out = {}

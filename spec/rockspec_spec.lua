@@ -4,11 +4,7 @@ local function rockspec()
   local p = assert(io.popen("ls *.rockspec"))
   local name = p:read("*l")
   p:close()
-  local env = {}
-  local chunk = assert(loadfile(name, "t", env) or loadfile(name))
-  if setfenv then setfenv(chunk, env) end
-  chunk()
-  return env
+  return require("spec.helper").load_rockspec(name)
 end
 
 local function files(cmd)

@@ -4,12 +4,7 @@
 -- public function of the documented modules carries ---@param/---@return.
 local endpoints = require "beeper.endpoints"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = require("spec.helper").read_file
 
 local function lua_binary()
   local v = os.getenv("BEEPER_TEST_LUA_VERSION")
