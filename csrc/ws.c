@@ -69,6 +69,20 @@ static int random_bytes(uint8_t *buf, size_t len)
 
 /* --- wslay callbacks: our socket, or the fed bytes of a test ------------ */
 
+/* A failed recv or send (errno set): would block, or the connection's
+ * error (none after the server's close frame: the socket may be gone). */
+static ssize_t io_failed(wslay_event_context_ptr ctx, bp_ws *w)
+{
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    } else {
+        if (!wslay_event_get_close_received(ctx))
+            fail(w, "connection", strerror(errno), 0);
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    }
+    return -1;
+}
+
 static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
                        void *user)
 {
@@ -99,14 +113,9 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
     if (r == 0) {
         w->eof = 1;
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    } else {
-        if (!wslay_event_get_close_received(ctx)) /* else: gone after its close frame */
-            fail(w, "connection", strerror(errno), 0);
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
     }
-    return -1;
+    return io_failed(ctx, w);
 }
 
 static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
@@ -122,14 +131,7 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
     while (r < 0 && errno == EINTR);
     if (r >= 0)
         return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    } else {
-        if (!wslay_event_get_close_received(ctx)) /* else: gone after its close frame */
-            fail(w, "connection", strerror(errno), 0);
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-    }
-    return -1;
+    return io_failed(ctx, w);
 }
 
 static int genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
