@@ -48,7 +48,7 @@ check: deps
 
 # luacheck (lua-check) with .luacheckrc: no warning anywhere.
 lint:
-	@luacheck -q lua spec bin/beeper-sim examples tools
+	@luacheck -q lua spec bench bin/beeper-sim examples tools
 
 # LuaLS definitions of the call tree, from lua/beeper/endpoints.lua and the
 # OpenAPI document (spec/types_spec.lua checks that they are current).

@@ -43,18 +43,8 @@ else
   io.stderr:write("node or bench/node/node_modules missing: the Node SDK is skipped\n")
 end
 
-local wall, cpu = {}, {}
-for r = 1, rounds do
-  io.stderr:write(string.format("chats round %d/%d\n", r, rounds))
-  for i, c in ipairs(contenders) do
-    local out = stats.capture(c[2] .. " 2>&1")
-    local count, w, u = out:match("(%d+) ([%d.]+) ([%d.]+)")
-    assert(count, c[1] .. " printed: " .. out)
-    wall[i], cpu[i] = wall[i] or {}, cpu[i] or {}
-    table.insert(wall[i], tonumber(w) / tonumber(count))
-    table.insert(cpu[i], tonumber(u) / tonumber(count))
-  end
-end
+local wall, cpu = stats.rounds(rounds, #contenders,
+  function(i) return stats.capture(contenders[i][2] .. " 2>&1") end, "chats ")
 
 local ref_w, ref_u = stats.median(wall[1]), stats.median(cpu[1])
 print(string.format("\nchats.list, a 50-chat page (%d bytes), per request, median of %d rounds (min-max), "

@@ -55,16 +55,7 @@ local contenders = {
   { "nvim", "blocking", function() return nvim(base, n(5000), "blocking") end },
   { "nvim", "callback", function() return nvim(base, n(5000), "callback") end },
 }
-local wall, cpu = {}, {}
-for r = 1, rounds do
-  io.stderr:write(string.format("events: round %d/%d\n", r, rounds))
-  for i, c in ipairs(contenders) do
-    local count, w, u = c[3]():match("(%d+) ([%d.]+) ([%d.]+)")
-    wall[i], cpu[i] = wall[i] or {}, cpu[i] or {}
-    table.insert(wall[i], tonumber(w) / tonumber(count))
-    table.insert(cpu[i], tonumber(u) / tonumber(count))
-  end
-end
+local wall, cpu = stats.rounds(rounds, #contenders, function(i) return contenders[i][3]() end, "events: ")
 print(string.format("\nSequential GETs, per request, median of %d rounds (min-max):", rounds))
 print(string.format("%-6s %-9s %22s %10s", "host", "form", "time us (min-max)", "cpu us"))
 local med = {}
@@ -79,7 +70,7 @@ end
 local sim = require("beeper.sim").start {}
 sim:fault { path = "^/v1/bridges$", delay = 3, times = 0 }
 local wakeups = {}
-for r = 1, 3 do
+for _ = 1, 3 do
   local in_flight, idle = nvim(sim.url, 0, "wakeups", sim.token):match("(%d+) (%d+)")
   wakeups[#wakeups + 1] = { tonumber(in_flight), tonumber(idle) }
 end

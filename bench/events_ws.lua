@@ -40,7 +40,7 @@ os.remove(out)
 local client = beeper.new { base_url = sim.url, access_token = sim.token, loop = "blocking" }
 local chat = assert(client.chats.list()).items[1].id
 local pending, lat = {}, {}
-local sub = client.events.subscribe({ chat_ids = { chat } }, function(err, ev)
+local sub = client.events.subscribe({ chat_ids = { chat } }, function(_, ev)
   if ev and ev.type == "message.upserted" then
     local t = pending[ev.entries[1].text]
     if t then lat[#lat + 1] = (core.now() - t) * 1000 end

@@ -31,6 +31,25 @@ function M.capture(cmd)
   return out
 end
 
+-- Interleaved rounds: each round runs every contender once, in order, so a
+-- slower spell of the machine hits them all. run(i) returns the contender's
+-- "n wall cpu" line. Returns wall[i], cpu[i]: seconds per request, a round each.
+function M.rounds(rounds, count, run, tag)
+  local wall, cpu = {}, {}
+  for r = 1, rounds do
+    io.stderr:write(string.format("%sround %d/%d\n", tag or "", r, rounds))
+    for i = 1, count do
+      local out = run(i)
+      local n, w, u = out:match("(%d+) ([%d.]+) ([%d.]+)")
+      assert(n, "contender " .. i .. " printed: " .. out)
+      wall[i], cpu[i] = wall[i] or {}, cpu[i] or {}
+      table.insert(wall[i], tonumber(w) / tonumber(n))
+      table.insert(cpu[i], tonumber(u) / tonumber(n))
+    end
+  end
+  return wall, cpu
+end
+
 -- Formats microseconds compactly.
 function M.us(seconds)
   local us = seconds * 1e6

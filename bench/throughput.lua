@@ -34,19 +34,8 @@ else
   io.stderr:write("node or bench/node/node_modules missing: the Node SDK is skipped\n")
 end
 
-local wall, cpu = {}, {}
-for r = 1, rounds do
-  io.stderr:write(string.format("round %d/%d\n", r, rounds))
-  for i, c in ipairs(contenders) do
-    local out = stats.capture(c[3] .. " 2>&1")
-    local count, w, u = out:match("(%d+) ([%d.]+) ([%d.]+)")
-    assert(count, c[1] .. " " .. c[2] .. " printed: " .. out)
-    wall[i] = wall[i] or {}
-    cpu[i] = cpu[i] or {}
-    table.insert(wall[i], tonumber(w) / tonumber(count))
-    table.insert(cpu[i], tonumber(u) / tonumber(count))
-  end
-end
+local wall, cpu = stats.rounds(rounds, #contenders,
+  function(i) return stats.capture(contenders[i][3] .. " 2>&1") end)
 
 -- The reference for each call is the C loop's median.
 local reference = {}
