@@ -215,12 +215,12 @@ function Client:core()
   return c
 end
 
--- Header lines for a call; the four common shapes are built once.
 -- Which cached set of lines a call uses: with a body, with the token, raw.
 local function header_key(call)
   return (call.auth and 2 or 0) + (call.body ~= nil and 1 or 0) + (call.raw and 4 or 0)
 end
 
+-- Header lines for a call; the common shapes are built once per client.
 function Client:header_lines(call)
   local with_body = call.body ~= nil
   local key = header_key(call)
