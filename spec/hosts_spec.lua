@@ -13,13 +13,17 @@ local root = os.getenv("PWD")
 
 -- Runs a host program to its end; returns its exit status. Its stderr goes
 -- to err_file when given.
-local function run(cmd, sim, out, err_file)
+local function run(cmd, sim)
+  local out, err_file = os.tmpname(), os.tmpname()
   local env = string.format("BEEPER_ROOT='%s' BEEPER_HOST_OUT='%s' BEEPER_BASE_URL='%s' BEEPER_ACCESS_TOKEN='%s' ",
     root, out, sim.url, sim.token)
-  local p = io.popen(env .. cmd .. " >/dev/null 2>" .. (err_file or "&1") .. "; echo \"exit=$?\"")
+  local p = io.popen(env .. cmd .. " >/dev/null 2>" .. err_file .. "; echo \"exit=$?\"")
   local status = tonumber(p:read("*a"):match("exit=(%d+)"))
   p:close()
-  return status
+  local result, stderr = common.read(out), read_text(err_file)
+  os.remove(out)
+  os.remove(err_file)
+  return status, result, stderr
 end
 
 -- What each host measured, for the record (the assertions are below).
@@ -63,10 +67,7 @@ describe("host loops", function()
 
   local nvim = (version == "jit") and it or pending
   nvim("Neovim --headless stays live and gets the session through vim.schedule", function()
-    local out = os.tmpname()
-    run("timeout 30 nvim --headless -u NONE -i NONE -n -c 'luafile spec/hosts/nvim_host.lua'", sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local _, result = run("timeout 30 nvim --headless -u NONE -i NONE -n -c 'luafile spec/hosts/nvim_host.lua'", sim)
     check("nvim --headless", result)
     assert.are.equal("neovim", result.loop)
     assert.are.equal("true", result.api)
@@ -74,11 +75,8 @@ describe("host loops", function()
   end)
 
   nvim("#11.6 Neovim: a logger that writes into a buffer, two callback requests, exit 0", function()
-    local out = os.tmpname()
-    local status = run("timeout 30 nvim --headless -u NONE -i NONE -n -c 'luafile spec/hosts/nvim_logger.lua'",
-      sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local status, result = run("timeout 30 nvim --headless -u NONE -i NONE -n -c 'luafile spec/hosts/nvim_logger.lua'",
+      sim)
     assert.is_table(result, "host wrote no result")
     assert.are.equal("true", result.ok, result.err)
     assert.are.equal("neovim", result.loop)
@@ -92,10 +90,7 @@ describe("host loops", function()
   nvim("#12 Neovim: a request answered after 3 s wakes the editor a handful of times", function()
     sim:clear_faults()
     sim:fault { path = "^/v1/bridges$", delay = 3 }
-    local out = os.tmpname()
-    local status = run(nvim_cmd("nvim_wakeups.lua"), sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local status, result = run(nvim_cmd("nvim_wakeups.lua"), sim)
     assert.is_table(result, "host wrote no result")
     assert.are.equal("true", result.ok, result.err)
     assert.are.equal("neovim", result.loop)
@@ -115,10 +110,7 @@ describe("host loops", function()
   nvim("#12 Neovim: :qa! with three requests in flight and their sockets watched exits 0", function()
     sim:clear_faults()
     sim:fault { path = "^/v1/bridges$", hang = true, times = 3 }
-    local out = os.tmpname()
-    local status = run(nvim_cmd("nvim_quit.lua"), sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local status, result = run(nvim_cmd("nvim_quit.lua"), sim)
     assert.is_table(result, "host wrote no result")
     assert.are.equal("true", result.ok, "watched: " .. tostring(result.watched))
     assert.are.equal("neovim", result.loop)
@@ -127,10 +119,7 @@ describe("host loops", function()
 
   nvim("#14 Neovim: an idle subscription barely wakes the editor; REST send -> callback in <= 250 ms", function()
     sim:clear_faults()
-    local out = os.tmpname()
-    local status = run("BEEPER_EVENTS_N=100 " .. nvim_cmd("nvim_events.lua"):gsub("timeout 30", "timeout 90"), sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local status, result = run("BEEPER_EVENTS_N=100 " .. nvim_cmd("nvim_events.lua"):gsub("timeout 30", "timeout 90"), sim)
     assert.is_table(result, "host wrote no result")
     assert.are.equal("true", result.ok, result.err)
     assert.are.equal("neovim", result.loop)
@@ -150,10 +139,7 @@ describe("host loops", function()
 
   nvim("#14 examples/nvim_notify.lua: vim.notify for a message from someone else, none when quiet", function()
     sim:clear_faults()
-    local out = os.tmpname()
-    local status = run(nvim_cmd("nvim_notify_example.lua"), sim, out)
-    local result = common.read(out)
-    os.remove(out)
+    local status, result = run(nvim_cmd("nvim_notify_example.lua"), sim)
     assert.is_table(result, "host wrote no result")
     assert.are.equal("true", result.ok, tostring(result.err) .. " notes: " .. tostring(result.notes))
     assert.are.equal(0, status)
@@ -162,14 +148,9 @@ describe("host loops", function()
   -- Runs awesome with an rc file under a fresh Xvfb; returns what it wrote
   -- and its stderr.
   local function run_awesome(rc)
-    local out, err_file = os.tmpname(), os.tmpname()
     local display, stop_x = xvfb.start()
-    run("DISPLAY=" .. display .. " timeout 40 awesome -c " .. rc, sim, out, err_file)
+    local _, result, stderr = run("DISPLAY=" .. display .. " timeout 40 awesome -c " .. rc, sim)
     stop_x()
-    local result = common.read(out)
-    os.remove(out)
-    local stderr = read_text(err_file)
-    os.remove(err_file)
     return result, stderr
   end
 
