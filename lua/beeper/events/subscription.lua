@@ -96,9 +96,7 @@ function Sub:deliver(fn, ...)
   local unpack = table.unpack or unpack
   loop.defer(function()
     if self.user_closed then return end
-    if loop.rethrow then return fn(unpack(args, 1, n)) end
-    local ok, err = pcall(fn, unpack(args, 1, n))
-    if not ok then loops.report(loop, "beeper: error in an events callback: " .. tostring(err)) end
+    loops.call_user(loop, "an events callback", fn, unpack(args, 1, n))
   end)
 end
 

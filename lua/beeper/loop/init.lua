@@ -94,4 +94,14 @@ function M.report(adapter, message)
   pcall(function() io.stderr:write(message, "\n") end)
 end
 
+-- Calls user code (a callback) from the loop: protected and reported as
+-- "an error in <what>", except on the blocking loop, which the script drives
+-- itself (beeper.run()): there the error surfaces from run(), assertions in
+-- specs included, after the engine has settled.
+function M.call_user(adapter, what, fn, ...)
+  if adapter and adapter.rethrow then return fn(...) end
+  local ok, err = pcall(fn, ...)
+  if not ok then M.report(adapter, "beeper: error in " .. what .. ": " .. tostring(err)) end
+end
+
 return M

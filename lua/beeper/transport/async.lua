@@ -50,14 +50,7 @@ end
 
 -- Calls user code that may not raise into the engine or the host loop: an
 -- error goes to the loop's report (stderr without one).
-local function call_user(loop, what, fn, ...)
-  -- The blocking loop is driven by the script itself (beeper.run()): its
-  -- callback errors, assertions in specs included, surface from run(),
-  -- after the pump has settled.
-  if loop and loop.rethrow then return fn(...) end
-  local ok, err = pcall(fn, ...)
-  if not ok then loops.report(loop, "beeper: error in " .. what .. ": " .. tostring(err)) end
-end
+local call_user = loops.call_user
 
 local function cancelled_error(what)
   return errors.new { kind = "cancelled", message = what .. " was cancelled" }
