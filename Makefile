@@ -13,6 +13,8 @@ SRC        := csrc/core.c csrc/decode.c csrc/engine.c csrc/mime.c csrc/output.c 
 HDR        := $(wildcard csrc/*.h)
 # Issue 14: the WebSocket client (wslay frames, libcrypto SHA-1/base64/random).
 SRC        += csrc/ws.c csrc/ws_lua.c
+# Issue 12: the blocking fast path of a JSON call.
+SRC        += csrc/fastcall.c
 CURL_LIBS  += -lwslay -lcrypto
 
 lua_inc_5.1 := /usr/include/lua5.1
@@ -116,7 +118,7 @@ valgrind: build/5.4/beeper/core.so build/5.4/beeper/qrcode.so
 
 # The engine, request, error and async specs under valgrind (quicker than
 # the whole suite): zero errors and zero definite leaks.
-MEMCHECK_SPECS := spec/core_spec.lua spec/handle_reuse_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/luv_async_spec.lua spec/event_pump_spec.lua spec/decode_spec.lua
+MEMCHECK_SPECS := spec/core_spec.lua spec/fast_path_spec.lua spec/handle_reuse_spec.lua spec/bridges_spec.lua spec/errors_spec.lua spec/async_spec.lua spec/luv_async_spec.lua spec/event_pump_spec.lua spec/decode_spec.lua
 memcheck:
 	@$(MAKE) --no-print-directory valgrind SPECS="$(MEMCHECK_SPECS)"
 

@@ -35,7 +35,7 @@ build = {
   modules = {
     ["beeper.core"] = {
       sources = { "csrc/core.c", "csrc/decode.c", "csrc/engine.c", "csrc/mime.c", "csrc/output.c", "csrc/result.c", "csrc/sockets.c",
-        "csrc/ws.c", "csrc/ws_lua.c" },
+        "csrc/ws.c", "csrc/ws_lua.c", "csrc/fastcall.c" },
       libraries = { "curl", "wslay", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(WSLAY_INCDIR)", "$(CRYPTO_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(WSLAY_LIBDIR)", "$(CRYPTO_LIBDIR)" },

@@ -50,6 +50,15 @@ function M.rounds(rounds, count, run, tag)
   return wall, cpu
 end
 
+-- The median over rounds of b[r] / a[r]: each round's two runs are
+-- neighbours in time, so a slow spell of the machine cancels out of the
+-- ratio (a ratio of medians mixes rounds).
+function M.paired(a, b)
+  local ratios = {}
+  for r = 1, math.min(#a, #b) do ratios[r] = b[r] / a[r] end
+  return M.median(ratios)
+end
+
 -- Formats microseconds compactly.
 function M.us(seconds)
   local us = seconds * 1e6

@@ -11,6 +11,7 @@
  *   c:cancel(id), c:close(), c:count()
  *   c:server_version() --> the last X-Beeper-Desktop-Version any answer carried, or nil
  *   core.sleep(seconds), core.now()
+ *   core.fast_call(spec) --> a blocking JSON call made wholly in C (fastcall.c)
  *
  * path: when given, the URL is url .. path (joined in C: one Lua string less
  * per request on the hot path).
@@ -87,26 +88,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat.h"
+#include "client.h"
 #include "decode.h"
-#include "engine.h"
 #include "result.h"
 
-#define CLIENT_MT "beeper.core.client"
-#define MAX_HEADERS 64
 #define MAX_PARTS 32
-#define URL_JOIN 2048 /* base URL and path joined on the stack up to this */
 
 #ifndef BEEPER_VERSION
 #define BEEPER_VERSION "0.1.0"
 #endif
-
-typedef struct bp_client {
-    bp_engine engine;
-    int decoder_ref;
-    size_t max_body;
-    int closed;
-} bp_client;
 
 static bp_client *check_client(lua_State *L)
 {
@@ -196,23 +186,30 @@ static int client_tostring(lua_State *L)
 /* One line of text: no NUL, CR or LF in its len bytes. memchr, not
  * strpbrk: glibc's strpbrk builds a table per call, and this runs for each
  * header of each request. */
-static int single_line(const char *s, size_t len)
+int bp_single_line(const char *s, size_t len)
 {
     return memchr(s, '\0', len) == NULL && memchr(s, '\r', len) == NULL && memchr(s, '\n', len) == NULL;
 }
 
 /* Argument i as a curl millisecond count: NaN and negatives raise, 0 stays
  * 0, fractions round up (0.5 ms must not become 0), huge values clamp. */
-static long ms_arg(lua_State *L, int i, lua_Number dflt, const char *name)
+long bp_ms(double v)
 {
-    lua_Number v = luaL_optnumber(L, i, dflt);
     long ms;
     if (!(v >= 0))
-        luaL_error(L, "beeper: start: %s must be a number >= 0", name);
-    if (v >= (lua_Number)INT_MAX)
+        return -1;
+    if (v >= (double)INT_MAX)
         return INT_MAX; /* 24 days: no limit in practice, and fits curl's fields */
     ms = (long)v;
-    return (lua_Number)ms < v ? ms + 1 : ms;
+    return (double)ms < v ? ms + 1 : ms;
+}
+
+static long ms_arg(lua_State *L, int i, lua_Number dflt, const char *name)
+{
+    long ms = bp_ms((double)luaL_optnumber(L, i, dflt));
+    if (ms < 0)
+        luaL_error(L, "beeper: start: %s must be a number >= 0", name);
+    return ms;
 }
 
 /* t[k] (raw: no metamethod can hand back a string nothing else holds) as a
@@ -333,7 +330,7 @@ static int client_start(lua_State *L)
             /* Stays on the stack until started: a number's text lives only there. */
             lines[i] = lua_tolstring(L, -1, &len);
             /* Never echo the line: it may be the Authorization header. */
-            if (lines[i] == NULL || !single_line(lines[i], len))
+            if (lines[i] == NULL || !bp_single_line(lines[i], len))
                 return luaL_error(L, "beeper: header %d is not a single line of text", i + 1);
         }
         spec.headers = lines;
@@ -347,11 +344,11 @@ static int client_start(lua_State *L)
     if (!lua_isnil(L, 8)) {
         size_t len;
         spec.proxy = luaL_checklstring(L, 8, &len);
-        if (!single_line(spec.proxy, len))
+        if (!bp_single_line(spec.proxy, len))
             return luaL_error(L, "beeper: proxy contains CR, LF or NUL");
     }
     spec.max_body = c->max_body;
-    if (!single_line(spec.url, url_len))
+    if (!bp_single_line(spec.url, url_len))
         return luaL_error(L, "beeper: URL contains CR, LF or NUL");
     if (!lua_isnil(L, 9))
         read_opts(L, 9, &spec, parts);
@@ -530,10 +527,8 @@ static int client_take(lua_State *L)
     return take(L, c, (long)luaL_checkinteger(L, 2));
 }
 
-static int client_run(lua_State *L)
+int bp_client_finish(lua_State *L, bp_client *c, long id)
 {
-    bp_client *c = check_open(L);
-    long id = (long)luaL_checkinteger(L, 2);
     bp_request *r = bp_engine_find(&c->engine, id);
     while (r && r->state == BP_RUNNING) {
         long ms;
@@ -546,6 +541,12 @@ static int client_run(lua_State *L)
         bp_engine_poll(&c->engine, (ms < 0 || ms > 1000) ? 1000 : (int)ms);
     }
     return take(L, c, id);
+}
+
+static int client_run(lua_State *L)
+{
+    bp_client *c = check_open(L);
+    return bp_client_finish(L, c, (long)luaL_checkinteger(L, 2));
 }
 
 #define MAX_SLEEP 2147483647.0 /* seconds; fits any time_t */
@@ -596,10 +597,13 @@ static const luaL_Reg client_methods[] = {
     {NULL, NULL},
 };
 
+int bp_fast_call_new(lua_State *L); /* fastcall.c */
+
 static const luaL_Reg core_functions[] = {
     {"client", client_new},
     {"sleep", core_sleep},
     {"now", core_now},
+    {"fast_call", bp_fast_call_new},
     {NULL, NULL},
 };
 

@@ -373,26 +373,54 @@ function Client:run(call)
   local deadline = o.deadline
   local timed = deadline ~= nil or self.log_level >= INFO
   local started = timed and core_now() or 0
-  local t0, retries, s = started, 0, nil
+  local id, err = start(self, call, o.timeout or self.timeout, o.connect_timeout or self.connect_timeout,
+    deadline, started, 0, started)
+  if not id then return nil, err end
+  -- self._core: the same unless a log sink closed the client
+  local status, a, b, meta = self._core:run(id)
+  local pump = self._pump -- run() drove the engine: the host loop's watchers follow
+  if pump then pump:resync() end
+  if b == nil and a ~= nil and status and status >= 200 and status < 300 and self.log_level < INFO then
+    return a -- what outcome() would say, without its bookkeeping
+  end
+  return self:settle(call, timed, started, status, a, b, meta)
+end
+
+-- The rest of run() from the first attempt's result (core:take()'s): judged,
+-- and tried again while outcome() gives a delay.
+function Client:settle(call, timed, started, status, a, b, meta)
+  local s = self:settings(call, started)
+  local t0, retries = started, 0
   while true do
-    local id, err = start(self, call, o.timeout or self.timeout, o.connect_timeout or self.connect_timeout,
-      deadline, started, retries, t0)
-    if not id then return nil, err end
-    -- self._core: the same unless a log sink closed the client
-    local status, a, b, meta = self._core:run(id)
-    local pump = self._pump -- run() drove the engine: the host loop's watchers follow
-    if pump then pump:resync() end
-    if b == nil and a ~= nil and status and status >= 200 and status < 300 and self.log_level < INFO then
-      return a -- what outcome() would say, without its bookkeeping
-    end
-    s = s or self:settings(call, started)
-    local value, delay
-    value, err, delay = self:outcome(call, s, retries, t0, timed and core_now() or t0, status, a, b, meta)
+    local value, err, delay = self:outcome(call, s, retries, t0, timed and core_now() or t0, status, a, b, meta)
     if not delay then return value, err end
     core.sleep(delay)
     retries = retries + 1
     t0 = timed and core_now() or 0
+    local id
+    id, err = start(self, call, s.timeout, s.connect_timeout, s.deadline, started, retries, t0)
+    if not id then return nil, err end
+    status, a, b, meta = self._core:run(id)
+    local pump = self._pump
+    if pump then pump:resync() end
   end
+end
+
+-- The C fast path of endpoint d on this client (beeper.core.fast_call), or
+-- nil. It makes a blocking call only when nothing above applies: no pump,
+-- logging below info, the main thread, the header lines already cached
+-- (so the token is there when the call needs it), no options; in Neovim
+-- every blocking call goes this way to be warned about. Its answers other
+-- than a plain 2xx value come back to settle(), as run()'s do.
+function Client:fast_path(d)
+  if warn_blocking or self._core == nil then return nil end
+  local spec = api.fast_spec(d)
+  if spec == nil then return nil end
+  spec.client, spec.headers, spec.info = self, header_cache[self], INFO
+  spec.resume = function(path, body, once, status, a, b, meta)
+    return self:settle(api.call_of(d, path, body, once), false, 0, status, a, b, meta)
+  end
+  return core.fast_call(spec)
 end
 
 -- The pump for callback calls, made on the first one.

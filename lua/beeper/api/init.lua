@@ -106,6 +106,12 @@ local function check_options(d, opts)
   return opts
 end
 
+-- The tables a call can be reached from (tree nodes, clients, the module):
+-- one of them as the first argument means a colon was used where a dot
+-- belongs, client.bridges:list(); weak so that clients can be collected.
+local nodes = setmetatable({}, { __mode = "k" })
+M.nodes = nodes
+
 -- Parses (ids..., [params], [options], [callback]) into a call description.
 -- Written without a table of the arguments: this runs on every request.
 local check_id, encode, encoded = path.check_id, path.encode, path.encoded
@@ -171,11 +177,34 @@ local function prepare(d, ...)
   return call, callback
 end
 
--- The tables a call can be reached from (tree nodes, clients, the module):
--- one of them as the first argument means a colon was used where a dot
--- belongs, client.bridges:list(); weak so that clients can be collected.
-local nodes = setmetatable({}, { __mode = "k" })
-M.nodes = nodes
+-- The call description of a request the fast path (beeper.core.fast_call)
+-- already made: what prepare would have returned for it.
+function M.call_of(d, p, body, once)
+  return { name = d.name, method = d.method, auth = d.auth, empty_ok = d.empty_ok, path = p, body = body,
+           once = once or nil }
+end
+
+-- What fast_call returns for a call it leaves to the Lua path.
+local SKIP = setmetatable({}, { __tostring = function() return "beeper: fast path skipped" end })
+
+-- The data beeper.core.fast_call needs to make this endpoint's common
+-- blocking call in C, or nil for the endpoints it does not make (bytes,
+-- uploads, more than two ids). The client adds its own part (client.lua).
+function M.fast_spec(d)
+  if d.raw or d.upload or d.nids > 2 then return nil end
+  local spec = { method = d.method, nids = d.nids, pieces = d.pieces, names = d.names ~= nil,
+                 body = d.names ~= nil and not d.query, once = d.once and true or false, empty_ok = d.empty_ok,
+                 safe_with = d.safe_with, plain = {}, types = {}, required = {},
+                 header_key = (d.auth and 2 or 0) + ((d.names and not d.query) and 1 or 0),
+                 encode = json.encode, nodes = nodes, encoded = path.encoded, skip = SKIP }
+  for name, wire in pairs(d.accepts or {}) do
+    local want = d.want[wire]
+    -- fields needs check_fields; lists, integers and nulls need beeper.params
+    if PLAIN[want] and wire ~= "fields" then spec.plain[name], spec.types[name] = wire, want end
+  end
+  for i, name in ipairs(d.required) do spec.required[i] = d.names[name] end
+  return spec
+end
 
 local function colon_misuse(name)
   local where = name:match("^(.*)%.[^.]+$")
@@ -200,7 +229,16 @@ function M.tree(client, get_client)
     end
     local fn
     if client then -- one call less per request: this is every request's path
+      -- The C fast path, made once the client has its core (the first call
+      -- loads libcurl): false when this endpoint has none.
+      local fast
       fn = function(...)
+        if fast then
+          local r, err = fast(...)
+          if r ~= SKIP then return r, err end
+        elseif fast == nil and client._core then
+          fast = client:fast_path(d) or false
+        end
         if nodes[(...)] then colon_misuse(d.name) end
         local call, callback = prepare(d, ...)
         return client:send(call, callback)
