@@ -169,6 +169,38 @@ describe("#12 the blocking fast path", function()
     logged:close()
   end)
 
+  it("hands odd arguments and odd client fields to the Lua path, never a crash", function()
+    assert(client.chats.get(chat))
+    -- an id seen before but too long for the joined URL: the Lua path joins it
+    local long = string.rep("x", 3000)
+    for _ = 1, 2 do assert.are.equal(404, select(2, client.chats.get(long)).status) end
+    -- ids that need encoding, numbers, a key that is not a string
+    assert.are.equal("http", select(2, client.chats.get("a/b?c#d%e f")).kind)
+    assert.are.equal("http", select(2, client.chats.get(12345)).kind)
+    local ok, msg = pcall(client.chats.archive, chat, { [1] = true })
+    assert.is_false(ok)
+    assert.matches("unknown parameter '1'", msg)
+    -- a nested table in a body, and one that cjson refuses
+    assert(client.chats.archive(chat, { archived = true }))
+    ok, msg = pcall(client.messages.send, chat, { text = "x", attachment = { f = function() end } })
+    assert.is_false(ok)
+    assert.matches("Cannot serialise function", msg)
+    -- client fields changed under the fast path
+    local c = helper.client(sim)
+    assert(c.chats.get(chat))
+    for _, change in ipairs {
+      { "timeout", "soon" }, { "timeout", 0 }, { "connect_timeout", -1 }, { "base_url", 42 },
+      { "proxy", "http://\r\nx" }, { "_core", {} }, { "log_level", "loud" },
+    } do
+      local saved = c[change[1]]
+      c[change[1]] = change[2]
+      pcall(c.chats.get, chat) -- whatever the Lua path makes of it, never a crash
+      c[change[1]] = saved
+    end
+    assert.are.equal(chat, assert(c.chats.get(chat)).id)
+    c:close()
+  end)
+
   it("keeps working after close(), on the client's next core", function()
     local c = helper.client(sim)
     assert(c.chats.get(chat))
