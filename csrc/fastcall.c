@@ -281,11 +281,12 @@ static int fast_call(lua_State *L)
     if (nheaders > MAX_HEADERS)
         return skip(L);
     luaL_checkstack(L, nheaders + 8, "too many headers");
+    /* Lines the client built from values beeper.transport.headers checked
+     * (no CR, LF or NUL) and keeps where no caller can reach them. */
     for (i = 0; i < nheaders; i++) {
-        size_t len;
         lua_rawgeti(L, lines_at, i + 1); /* stays on the stack until started */
-        lines[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-        if (lines[i] == NULL || !bp_single_line(lines[i], len))
+        lines[i] = lua_tostring(L, -1);
+        if (lines[i] == NULL)
             return skip(L);
     }
     if (client_field(L, "timeout") != LUA_TNUMBER || !((timeout = lua_tonumber(L, -1)) > 0) ||
