@@ -4,8 +4,9 @@
  *   fast(...)  --> value  |  what spec.resume returns  |  spec.skip
  *
  * It does in C what the Lua call path does for the common blocking call:
- * ids seen before, parameters of plain types, no options, no callback, on
- * the main thread, logging off, no host loop pump: the URL, the JSON body
+ * ids seen before, parameters of plain types (for a query endpoint: none),
+ * no options, no callback, on the main thread, logging off, no host loop
+ * pump: the URL, the JSON body
  * (spec.encode: lua-cjson), the request, the decoded answer (or true for
  * an empty one, as beeper.transport.response says). Anything else
  * it leaves untouched and returns spec.skip, and the Lua path runs as ever:

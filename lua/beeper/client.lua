@@ -409,9 +409,9 @@ end
 -- The C fast path of endpoint d on this client (beeper.core.fast_call), or
 -- nil. It makes a blocking call only when nothing above applies: no pump,
 -- logging below info, the main thread, the header lines already cached
--- (so the token is there when the call needs it), no options; in Neovim
--- every blocking call goes this way to be warned about. Its answers other
--- than a plain 2xx value come back to settle(), as run()'s do.
+-- (so the token is there when the call needs it), no options. In Neovim
+-- there is none: a blocking call there takes send(), which warns. Its
+-- answers other than a plain 2xx value come back to settle(), as run()'s do.
 function Client:fast_path(d)
   if warn_blocking or self._core == nil then return nil end
   local spec = api.fast_spec(d)
