@@ -191,8 +191,7 @@ int bp_single_line(const char *s, size_t len)
     return memchr(s, '\0', len) == NULL && memchr(s, '\r', len) == NULL && memchr(s, '\n', len) == NULL;
 }
 
-/* Argument i as a curl millisecond count: NaN and negatives raise, 0 stays
- * 0, fractions round up (0.5 ms must not become 0), huge values clamp. */
+/* See client.h: 0 stays 0, fractions round up (0.5 ms must not become 0). */
 long bp_ms(double v)
 {
     long ms;
@@ -204,6 +203,7 @@ long bp_ms(double v)
     return (double)ms < v ? ms + 1 : ms;
 }
 
+/* Argument i as a curl millisecond count: NaN and negatives raise. */
 static long ms_arg(lua_State *L, int i, lua_Number dflt, const char *name)
 {
     long ms = bp_ms((double)luaL_optnumber(L, i, dflt));
